@@ -1,0 +1,1 @@
+"""A local, API-compatible Ossit server for tests, benchmarks and the quick start."""
