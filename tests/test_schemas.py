@@ -1,0 +1,212 @@
+"""The shared schemas load from the installed package, are valid, and ship inside the wheel.
+
+`schemas/ossit_schemas` is the single source of the record shapes: the tap's catalog, the
+target's validation, the sandbox's answers and the OpenAPI document all derive from it. These
+tests keep the copies in the OpenAPI document from drifting away from the record schemas.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import ossit_schemas
+import pytest
+import schemathesis
+from jsonschema import Draft202012Validator
+
+SCHEMAS_PROJECT = Path(__file__).resolve().parents[1] / "schemas"
+PACKAGE_FILES = (
+    "__init__.py",
+    "common.schema.json",
+    *(f"{name}.schema.json" for name in ossit_schemas.RECORD_TYPES),
+    "ossit-api.yaml",
+)
+# The OpenAPI component holding each record type's copy.
+COMPONENT_OF = {
+    "statistic_groups": "StatisticGroup",
+    "statistics": "Statistic",
+    "points": "Point",
+    "intervals": "Interval",
+}
+ERROR_STATUSES = ("400", "401", "402", "403", "404", "409", "410", "422", "429", "500", "503")
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], list[dict]]]:
+    """(path, method, operation, resolved parameters) of every operation of the document."""
+    out = []
+    for path, item in doc["paths"].items():
+        shared = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            if method in item:
+                operation = item[method]
+                params = [_resolve(doc, p) for p in [*shared, *operation.get("parameters", [])]]
+                out.append((path, method, operation, params))
+    return out
+
+
+def _resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local `#/...` reference (and only those: the document must be self-contained)."""
+    while "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), f"non-local reference {ref}"
+        target: Any = doc
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for item in node for ref in _refs(item)]
+    return []
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, Any]:
+    return ossit_schemas.openapi()
+
+
+@pytest.mark.parametrize("name", ossit_schemas.RECORD_TYPES)
+def test_record_schema_is_valid_and_self_contained(name: str) -> None:
+    raw = json.loads(files("ossit_schemas").joinpath(f"{name}.schema.json").read_text())
+    Draft202012Validator.check_schema(raw)
+    schema = ossit_schemas.record_schema(name)
+    Draft202012Validator.check_schema(schema)
+    assert schema["type"] == "object"
+    assert {"id", "created_at", "updated_at", "deleted_at"} <= set(schema["properties"])
+    assert "$ref" not in json.dumps(schema), "record_schema() must inline every reference"
+
+
+def test_record_schema_returns_a_copy() -> None:
+    ossit_schemas.record_schema("points")["properties"].clear()
+    assert ossit_schemas.record_schema("points")["properties"]
+
+
+def test_unknown_record_type_is_refused() -> None:
+    with pytest.raises(KeyError, match="unknown Ossit record type"):
+        ossit_schemas.record_schema("nope")
+
+
+def test_common_definitions_are_valid() -> None:
+    common = json.loads(files("ossit_schemas").joinpath("common.schema.json").read_text())
+    Draft202012Validator.check_schema(common)
+
+
+def test_openapi_is_valid_openapi_3_1(doc: dict[str, Any]) -> None:
+    assert re.fullmatch(r"3\.1\.\d+", doc["openapi"])
+    # Raises jsonschema_rs.ValidationError when the document breaks the OpenAPI 3.1 schema.
+    schemathesis.openapi.from_dict(doc).validate()
+    for schema in doc["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+
+
+def test_openapi_references_all_resolve_locally(doc: dict[str, Any]) -> None:
+    refs = _refs(doc)
+    assert refs
+    for ref in refs:
+        _resolve(doc, {"$ref": ref})
+
+
+@pytest.mark.parametrize("name", ossit_schemas.RECORD_TYPES)
+def test_openapi_record_components_equal_the_record_schemas(doc: dict[str, Any], name: str) -> None:
+    assert doc["components"]["schemas"][COMPONENT_OF[name]] == ossit_schemas.record_schema(name)
+
+
+def test_openapi_operations_follow_the_common_rules(doc: dict[str, Any]) -> None:
+    operations = _operations(doc)
+    assert len(operations) >= 26
+    for path, method, operation, params in operations:
+        where = f"{method.upper()} {path}"
+        assert path.startswith("/v1/api/"), where
+        declared = {p["name"] for p in params if p["in"] == "path"}
+        assert declared == set(re.findall(r"{(\w+)}", path)), where
+        responses = operation["responses"]
+        assert any(code.startswith("2") for code in responses), where
+        for code in ERROR_STATUSES:
+            error = _resolve(doc, responses[code])
+            body = error["content"]["application/json"]["schema"]
+            assert body == {"$ref": "#/components/schemas/Error"}, where
+        assert "Retry-After" in _resolve(doc, responses["429"])["headers"], where
+        for code, response in responses.items():
+            if code.startswith("2"):
+                assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(
+                    response["headers"]
+                ), where
+        names = {p["name"] for p in params}
+        assert ("Idempotency-Key" in names) == (method == "post"), where
+        if any(p["name"] == "cursor" for p in params):
+            limit = next(p for p in params if p["name"] == "limit")["schema"]
+            assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 1000, 100)
+            assert {"updated_since", "include_deleted"} <= names, where
+
+
+def test_openapi_covers_every_path_of_the_contract(doc: dict[str, Any]) -> None:
+    expected = {
+        "/v1/api/statistic-groups": {"get", "post"},
+        "/v1/api/statistic-groups/{group}": {"get", "post", "put", "delete"},
+        "/v1/api/statistics": {"get", "post"},
+        "/v1/api/statistics/{group}/{statistic}": {"get", "post", "put", "delete"},
+        "/v1/api/statistics/{group}/{statistic}/points": {"get"},
+        "/v1/api/points": {"get"},
+        "/v1/api/points/batch": {"post"},
+        "/v1/api/intervals": {"get", "post"},
+        "/v1/api/intervals/{id}": {"get", "put", "delete"},
+        "/v1/api/intervals/batch": {"post"},
+        "/v1/api/domains": {"get", "post"},
+        "/v1/api/domains/{domain_key}": {"get", "post", "delete"},
+    }
+    actual = {
+        path: {method for method in HTTP_METHODS if method in item}
+        for path, item in doc["paths"].items()
+    }
+    assert actual == expected
+    assert not any(path.startswith("/_sandbox") for path in doc["paths"])
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        ["uv", "build", "--wheel", str(SCHEMAS_PROJECT), "-o", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("ossit_schemas-*.whl")
+    return built
+
+
+def test_wheel_contains_every_schema_file(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert {f"ossit_schemas/{name}" for name in PACKAGE_FILES} <= names
+
+
+def test_schemas_load_from_the_unpacked_wheel(wheel: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(tmp_path)
+    probe = (
+        "import ossit_schemas as o, pathlib, sys; "
+        "assert pathlib.Path(o.__file__).parent.parent == pathlib.Path(sys.argv[1]), o.__file__; "
+        "print(sorted(o.record_schema(n)['title'] for n in o.RECORD_TYPES), o.openapi()['openapi'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)],
+        env={"PYTHONPATH": str(tmp_path)},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip().endswith("3.1.0")
+    assert "'series point'" in result.stdout
