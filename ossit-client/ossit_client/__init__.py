@@ -1,1 +1,52 @@
-"""The throttled, retrying HTTP client for the Ossit API, shared by tap-ossit and target-ossit."""
+"""The throttled, retrying HTTP client for the Ossit API, shared by tap-ossit and target-ossit.
+
+Everything about talking to the API -- the shared request budget, retries, error classes,
+keeping the domain key secret -- lives here, so the connectors only call resource methods and
+catch these exception classes.
+"""
+
+from __future__ import annotations
+
+from ._client import OssitClient
+from ._counters import Counters
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    GoneError,
+    InternalServerError,
+    NotFoundError,
+    OssitError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+    status_error_class,
+)
+from ._pagination import Paginator
+from ._state_file import STATE_DIR_ENV
+
+__all__ = [
+    "STATE_DIR_ENV",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "Counters",
+    "GoneError",
+    "InternalServerError",
+    "NotFoundError",
+    "OssitClient",
+    "OssitError",
+    "Paginator",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+    "status_error_class",
+]

@@ -1,0 +1,61 @@
+"""``OssitClient``: the public entry point, the base client plus one attribute per resource."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._base_client import BaseClient
+from .resources import Intervals, Points, StatisticGroups, Statistics
+
+
+class OssitClient(BaseClient):
+    """A throttled, retrying client for one domain key at one base URL.
+
+    ``max_requests_per_hour`` requests per ``rate_window`` seconds (an hour on the hosted API;
+    the sandbox can be started with a shorter window) are shared by every process on this
+    machine that uses the same key and URL, through a file in ``state_dir`` (default
+    ``$OSSIT_CLIENT_STATE_DIR`` or the user's cache directory). Retries wait ``Retry-After`` or
+    full-jitter backoff of ``backoff_base * 2**n`` capped at ``backoff_max`` seconds, at most
+    ``max_retries`` times and ``max_retry_wait`` seconds in all per call. Use it as a context
+    manager, or call ``close()``.
+    """
+
+    def __init__(
+        self,
+        domain_key: str,
+        base_url: str = "https://ossit.ca",
+        timeout: float = 30.0,
+        max_retries: int = 8,
+        max_requests_per_hour: int = 1000,
+        user_agent: str | None = None,
+        allow_insecure_http: bool = False,
+        *,
+        rate_window: float = 3600.0,
+        state_dir: str | Path | None = None,
+        backoff_base: float = 0.5,
+        backoff_max: float = 60.0,
+        max_retry_wait: float = 600.0,
+        pool_maxsize: int = 10,
+    ) -> None:
+        super().__init__(
+            domain_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_requests_per_hour=max_requests_per_hour,
+            rate_window=rate_window,
+            user_agent=user_agent,
+            allow_insecure_http=allow_insecure_http,
+            state_dir=state_dir,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+            max_retry_wait=max_retry_wait,
+            pool_maxsize=pool_maxsize,
+        )
+        self.statistic_groups = StatisticGroups(self)
+        self.statistics = Statistics(self)
+        self.points = Points(self)
+        self.intervals = Intervals(self)
+
+    def __enter__(self) -> OssitClient:
+        return self

@@ -1,0 +1,45 @@
+"""Statistic groups: ``/v1/api/statistic-groups``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._pagination import Paginator
+from ._resource import Resource, present
+
+_ONE = "/statistic-groups/{group}"
+
+
+class StatisticGroups(Resource):
+    """List, read, create, update and delete statistic groups (``group`` is a name or an id)."""
+
+    def list(
+        self, *, updated_since: str | None = None, include_deleted: bool = False, limit: int = 1000
+    ) -> Paginator:
+        """Every group, oldest change first."""
+        params = {
+            "updated_since": updated_since,
+            "include_deleted": include_deleted,
+            "limit": limit,
+        }
+        return self._client.paginate("/statistic-groups", params)
+
+    def get(self, group: str) -> dict[str, Any]:
+        """One group."""
+        return self._client.request("GET", _ONE, path_params={"group": group})
+
+    def create(self, name: str, description: str | None = None) -> dict[str, Any]:
+        """A new group."""
+        body = present(name=name, description=description)
+        return self._client.request("POST", "/statistic-groups", body=body)
+
+    def update(
+        self, group: str, name: str | None = None, description: str | None = None
+    ) -> dict[str, Any]:
+        """Rename and/or describe a group (fields left None are unchanged)."""
+        body = present(name=name, description=description)
+        return self._client.request("PUT", _ONE, path_params={"group": group}, body=body)
+
+    def delete(self, group: str) -> dict[str, Any]:
+        """Tombstone a group and everything in it."""
+        return self._client.request("DELETE", _ONE, path_params={"group": group})
