@@ -1,0 +1,135 @@
+"""Running the programs under test as real subprocesses and measuring them.
+
+Wall time is the whole process, start-up included, as a user sees it. Peak RSS
+of a child comes from `os.wait4` (the kernel's own high-water mark, no polling
+error); a long-lived server is sampled by `PeakRss` instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import orjson
+import psutil
+
+from bench import REPO_ROOT
+
+RUN_TIMEOUT_S = 900.0
+
+
+class BenchError(RuntimeError):
+    """A benchmark could not be measured (a program failed or gave a wrong result)."""
+
+
+def say(message: str) -> None:
+    """Progress on stderr, so that a 15-minute run shows where it is."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One measured process: wall time and the kernel's peak RSS of it."""
+
+    wall_s: float
+    max_rss_mb: float
+
+
+def run_measured(
+    argv: list[str],
+    *,
+    log: Path,
+    stdin: Path | None = None,
+    stdout: Path | None = None,
+    timeout_s: float = RUN_TIMEOUT_S,
+) -> Run:
+    """Run `argv` to completion (stdout to a file or /dev/null, stderr to `log`)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        open(stdin or os.devnull, "rb") as source,
+        open(stdout or os.devnull, "wb") as sink,
+        open(log, "wb") as errors,
+    ):
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, stdin=source, stdout=sink, stderr=errors, cwd=REPO_ROOT)
+        killer = threading.Timer(timeout_s, process.kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            killer.cancel()
+        wall_s = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        tail = log.read_text(errors="replace").strip().splitlines()[-15:]
+        raise BenchError(
+            f"{Path(argv[0]).name} {' '.join(argv[1:3])} exited with {process.returncode}; "
+            f"last lines of {log}:\n" + "\n".join(tail)
+        )
+    return Run(wall_s=wall_s, max_rss_mb=usage.ru_maxrss / 1024)  # ru_maxrss is in KiB
+
+
+def console_script(name: str) -> str:
+    """The installed console script `name` of this environment (tap-ossit, target-ossit)."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if found is None:
+        raise BenchError(f"console script {name!r} is not installed here (run `uv sync`)")
+    return found
+
+
+def python_module(module: str) -> list[str]:
+    """The argv that runs one of this package's scripts with this interpreter."""
+    return [sys.executable, "-m", module]
+
+
+def write_json_file(path: Path, value: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(value))
+    return path
+
+
+class PeakRss:
+    """Samples the RSS of a running process (and its children) in a thread; keeps the peak."""
+
+    def __init__(self, pid: int, interval_s: float = 0.05) -> None:
+        self._process = psutil.Process(pid)
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self.peak_mb = 0.0
+
+    def _sample(self) -> None:
+        try:
+            tree = [self._process, *self._process.children(recursive=True)]
+            total = sum(process.memory_info().rss for process in tree)
+        except psutil.Error:
+            return
+        self.peak_mb = max(self.peak_mb, total / 2**20)
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            self._sample()
+
+    def __enter__(self) -> PeakRss:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
