@@ -1,0 +1,83 @@
+"""A Singer message reader that counts input lines and parses them with orjson.
+
+The SDK's reader neither knows which line it is on nor parses quickly (``json`` with
+``Decimal`` floats).  This one keeps the line number where the target and its sinks
+can read it, turns any error raised while handling a line into an ``InputError`` that
+names that line, and parses with ``orjson`` (about 1 µs for a point record).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Callable
+from typing import IO, Any
+
+import orjson
+from singer_sdk.io_base import GenericSingerReader
+
+from target_ossit.errors import InputError, InvalidLineError, located
+
+
+class NumberedSingerReader(GenericSingerReader[str]):
+    """Reads Singer messages line by line, knowing the current line's number."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.line_number = 0
+        """1-based number of the line being handled (0 before the first)."""
+
+    @property
+    def default_input(self) -> IO[str]:
+        """Standard input, looked up when reading starts (tests replace ``sys.stdin``)."""
+        return sys.stdin
+
+    def deserialize_json(self, line: str) -> dict[str, Any]:
+        """Parse one line; anything but a JSON object is an ``InvalidLineError``."""
+        try:
+            message = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            msg = f"not valid JSON ({exc})"
+            raise InvalidLineError(msg) from None
+        if type(message) is not dict:
+            msg = "a Singer message must be a JSON object"
+            raise InvalidLineError(msg)
+        return message
+
+    def process_lines(
+        self,
+        file_input: IO[str] | None,
+        callbacks: dict[str, Callable[[dict], None]],
+    ) -> Counter[str]:
+        """Dispatch every message to its callback; errors come out located by line."""
+        counts: Counter[str] = Counter()
+        for number, line in enumerate(file_input or self.default_input, start=1):
+            self.line_number = number
+            if line.isspace():
+                continue
+            message: dict[str, Any] | None = None
+            try:
+                message = self.deserialize_json(line)
+                message_type = message.get("type")
+                callback = callbacks.get(message_type)  # type: ignore[arg-type]
+                if callback is None:
+                    self._process_unknown_message(message)
+                else:
+                    callback(message)
+            except InputError as exc:
+                exc.locate(line=number, stream=_stream_of(message))
+                raise
+            except Exception as exc:
+                raise located(exc, line=number, stream=_stream_of(message)) from exc
+            counts[message_type] += 1  # type: ignore[index]
+        return counts
+
+    def _process_unknown_message(self, message_dict: dict) -> None:
+        """Reject a message whose ``type`` is not a Singer message type."""
+        msg = f"unknown Singer message type {message_dict.get('type')!r}"
+        raise InvalidLineError(msg)
+
+
+def _stream_of(message: dict[str, Any] | None) -> str | None:
+    stream = message.get("stream") if message is not None else None
+    return stream if isinstance(stream, str) else None

@@ -1,0 +1,339 @@
+"""One sink per kind of Ossit record; every sink follows the same recipe.
+
+A record is shaped into the API's item as it arrives (``shape``), so a record that
+lacks a field its kind needs fails on its own input line.  ``process_batch`` then
+sends the staged items (``send``) and tells the target they are acknowledged, which
+is what lets the target pass on a STATE message.  Points and intervals go through the
+batch endpoints, a thousand per request; groups and statistics are few and are
+written one call each, and only when the destination differs.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from collections.abc import Sequence
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ossit_client import (
+    APIStatusError,
+    ConflictError,
+    NotFoundError,
+    OssitError,
+    UnprocessableEntityError,
+)
+from singer_sdk.sinks import BatchSink
+
+from target_ossit.errors import InvalidRecordError, LoadError, MissingKeyError
+from target_ossit.validation import FastValidator
+
+if TYPE_CHECKING:
+    from target_ossit.target import TargetOssit
+
+Item = dict[str, Any]
+
+_SDC_FIELDS = frozenset(
+    (
+        "_sdc_extracted_at",
+        "_sdc_received_at",
+        "_sdc_batched_at",
+        "_sdc_deleted_at",
+        "_sdc_sequence",
+        "_sdc_table_version",
+        "_sdc_sync_started_at",
+    )
+)
+
+
+class OssitSink(BatchSink):
+    """The recipe shared by every kind: shape on arrival, send a batch, acknowledge it."""
+
+    kind: ClassVar[str]
+
+    def __init__(
+        self,
+        target: TargetOssit,
+        stream_name: str,
+        schema: dict,
+        key_properties: Sequence[str] | None,
+    ) -> None:
+        self._target = target
+        super().__init__(target, stream_name, schema, key_properties)
+        self._process_deletes = target.config.get("process_deletes") is not False
+
+    @property
+    def max_size(self) -> int:
+        """Records per batch: the ``batch_size`` setting (at most the API's 1000)."""
+        return self._target.batch_size
+
+    def get_validator(self) -> FastValidator | None:
+        """A compiled validator: same checks as the SDK's, a fraction of the time."""
+        return FastValidator(self.schema, stream=self.stream_name) if self.validate_schema else None
+
+    def _validate_and_parse(self, record: dict) -> dict:
+        # The SDK's version also turns date strings into datetime objects, which the API
+        # wants back as the same strings; the validator has checked their format.
+        if self._validator is not None:
+            self._validator.validate(record)
+        return record
+
+    def _remove_sdc_metadata_from_record(self, record: dict) -> None:
+        # Same effect as the SDK's seven pops, at the cost of one check for most records.
+        if not _SDC_FIELDS.isdisjoint(record):
+            super()._remove_sdc_metadata_from_record(record)
+
+    def _singer_validate_message(self, record: dict) -> None:
+        for name in self.key_properties:
+            if name not in record:
+                msg = f"key property missing (key properties: {list(self.key_properties)})"
+                raise MissingKeyError(msg, stream=self.stream_name, field=name)
+
+    def start_batch(self, context: dict) -> None:
+        """A batch is the API items to send and the input line of each."""
+        context["items"] = []
+        context["lines"] = []
+
+    def process_record(self, record: dict, context: dict) -> None:
+        """Shape the record into its API item and stage it with its input line."""
+        self._target.keep_input_order(self)
+        if not self._process_deletes and record.get("deleted_at") is not None:
+            return
+        try:
+            item = self.shape(record)
+        except KeyError as exc:
+            msg = f"a record of kind '{self.kind}' needs this field"
+            raise InvalidRecordError(msg, stream=self.stream_name, field=str(exc.args[0])) from None
+        if item is not None:
+            context["items"].append(item)
+            context["lines"].append(self._target.line_number)
+
+    def process_batch(self, context: dict) -> None:
+        """Send the staged items, then let the target pass on the state they complete."""
+        items: list[Item] = context.get("items", [])
+        if items:
+            self._target.sending_batch = True
+            try:
+                self.send(items, context["lines"])
+            finally:
+                self._target.sending_batch = False
+        self._target.acknowledge()
+
+    @property
+    def first_pending_line(self) -> int | None:
+        """Input line of the oldest record staged but not yet acknowledged."""
+        lines = self._pending_batch.get("lines") if self._pending_batch else None
+        return lines[0] if lines else None
+
+    @abc.abstractmethod
+    def shape(self, record: dict[str, Any]) -> Item | None:
+        """The API item for a record, or None when nothing needs writing."""
+
+    @abc.abstractmethod
+    def send(self, items: list[Item], lines: list[int]) -> None:
+        """Write the items; raise ``LoadError`` naming the input line of a refused one."""
+
+    def _load_error(self, exc: OssitError, lines: Sequence[int]) -> LoadError:
+        """A refusal of the API, traced back to the input line of the item it names."""
+        if isinstance(exc, UnprocessableEntityError):
+            for problem in exc.items or []:
+                index = problem.get("index")
+                if isinstance(index, int) and 0 <= index < len(lines):
+                    return LoadError(
+                        problem.get("message") or exc.message,
+                        stream=self.stream_name,
+                        line=lines[index],
+                        field=problem.get("field"),
+                    )
+        field = exc.field if isinstance(exc, APIStatusError) else None
+        if len(lines) == 1:
+            reason = f"the API refused it: {exc}"
+        else:
+            reason = f"the API refused the batch of input lines {lines[0]} to {lines[-1]}: {exc}"
+        return LoadError(reason, stream=self.stream_name, line=lines[0], field=field)
+
+
+class PointsSink(OssitSink):
+    """Points, by (group, statistic, reference_date), a thousand per request."""
+
+    kind = "points"
+
+    def shape(self, record: dict[str, Any]) -> Item | None:
+        """A ``set`` item (or the record's ``method``), or a ``delete`` item."""
+        group, statistic, day = record["group"], record["statistic"], record["reference_date"]
+        if record.get("deleted_at") is None:
+            value = record["value"]
+            if type(value) is str:
+                value = self._number(value)
+            method = record.get("method") or "set"
+            return {
+                "group": group,
+                "statistic": statistic,
+                "reference_date": day,
+                "value": value,
+                "method": method,
+            }
+        if self._target.destination.deleted_with_parent(group, statistic):
+            return None
+        return {"group": group, "statistic": statistic, "reference_date": day, "delete": True}
+
+    def send(self, items: list[Item], lines: list[int]) -> None:
+        """One ``POST /points/batch``, creating groups and statistics not there yet."""
+        try:
+            self._target.client.points.batch(items, create_missing=True)
+        except OssitError as exc:
+            raise self._load_error(exc, lines) from exc
+
+    def _number(self, text: str) -> float:
+        """A number given as text, as CSV sources give every value."""
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            msg = f"not a finite number: {text!r}"
+            raise InvalidRecordError(msg, stream=self.stream_name, field="value")
+        return value
+
+
+class IntervalsSink(OssitSink):
+    """Intervals, upserted by ``external_id`` (the source's id when it has none)."""
+
+    kind = "intervals"
+
+    _OPTIONAL = ("statistic", "name", "end", "metadata")
+
+    def shape(self, record: dict[str, Any]) -> Item | None:
+        """An upsert item carrying the fields the record has, or a ``delete`` item."""
+        external_id = record.get("external_id") or record.get("id")
+        if not external_id:
+            msg = "an interval needs an external_id (or the id of its source)"
+            raise InvalidRecordError(msg, stream=self.stream_name, field="external_id")
+        group = record["group"]
+        if record.get("deleted_at") is not None:
+            if self._target.destination.deleted_with_parent(group):
+                return None
+            return {"external_id": external_id, "group": group, "delete": True}
+        item = {
+            "external_id": external_id,
+            "group": group,
+            "type": record["type"],
+            "start": record["start"],
+        }
+        for name in self._OPTIONAL:
+            if name in record:
+                item[name] = record[name]
+        return item
+
+    def send(self, items: list[Item], lines: list[int]) -> None:
+        """One ``POST /intervals/batch``."""
+        try:
+            self._target.client.intervals.batch(items, create_missing=True)
+        except OssitError as exc:
+            raise self._load_error(exc, lines) from exc
+
+
+class _OneByOneSink(OssitSink):
+    """Kinds written one call per record (few records), each traced to its line."""
+
+    def send(self, items: list[Item], lines: list[int]) -> None:
+        """Apply each item; a refusal names the item's input line."""
+        for item, line in zip(items, lines, strict=True):
+            try:
+                self.apply(item)
+            except OssitError as exc:
+                raise self._load_error(exc, [line]) from exc
+
+    @abc.abstractmethod
+    def apply(self, item: Item) -> None:
+        """Make the destination match one item, writing nothing when it already does."""
+
+
+class StatisticGroupsSink(_OneByOneSink):
+    """Groups, by name: created, or their description updated, or deleted."""
+
+    kind = "statistic_groups"
+
+    def shape(self, record: dict[str, Any]) -> Item | None:
+        """The group's name, its description when the record has one, and whether deleted."""
+        item: Item = {"name": record["name"], "delete": record.get("deleted_at") is not None}
+        if "description" in record:
+            item["description"] = record["description"]
+        return item
+
+    def apply(self, item: Item) -> None:
+        """Create, update, delete or leave alone the group of that name."""
+        groups, destination = self._target.client.statistic_groups, self._target.destination
+        name = item["name"]
+        if item["delete"]:
+            with suppress(NotFoundError):  # never loaded, or deleted before: as wanted
+                groups.delete(name)
+            destination.forget_group(name)
+            return
+        current = destination.group(name)
+        if current is None:
+            try:
+                current = groups.create(name, description=item.get("description"))
+            except ConflictError:  # created since the cache was read (by create_missing)
+                current = groups.update(name, description=item.get("description"))
+        elif "description" in item and current.get("description") != item["description"]:
+            current = groups.update(name, description=item["description"])
+        destination.remember_group(current)
+
+
+class StatisticsSink(_OneByOneSink):
+    """Statistics, by (group, name): created, their unit or description updated, or purged.
+
+    Their ``value`` and ``reference_date`` are the latest point's; points set them.
+    """
+
+    kind = "statistics"
+
+    _METADATA = ("unit", "description")
+
+    def shape(self, record: dict[str, Any]) -> Item | None:
+        """The statistic's key, the metadata the record has, and whether deleted."""
+        item: Item = {
+            "group": record["group"],
+            "name": record["name"],
+            "delete": record.get("deleted_at") is not None,
+        }
+        for name in self._METADATA:
+            if name in record:
+                item[name] = record[name]
+        return item
+
+    def apply(self, item: Item) -> None:
+        """Create, update, purge or leave alone the statistic of that group and name."""
+        statistics, destination = self._target.client.statistics, self._target.destination
+        group, name = item["group"], item["name"]
+        metadata = {key: item[key] for key in self._METADATA if key in item}
+        if item["delete"]:
+            if not destination.deleted_with_parent(group):
+                with suppress(NotFoundError):  # never loaded, or deleted before: as wanted
+                    statistics.purge(group, name)
+            destination.forget_statistic((group, name))
+            return
+        current = destination.statistic((group, name))
+        if current is None:
+            self._ensure_group(group)
+            try:
+                current = statistics.create(group, name, **metadata)
+            except ConflictError:  # created since the cache was read (by create_missing)
+                current = statistics.update_metadata(group, name, **metadata)
+        elif any(current.get(key) != value for key, value in metadata.items()):
+            current = statistics.update_metadata(group, name, **metadata)
+        destination.remember_statistic(current)
+
+    def _ensure_group(self, group: str) -> None:
+        """Create the parent group when the destination lacks it (a statistic needs one)."""
+        destination = self._target.destination
+        if destination.group(group) is None:
+            with suppress(ConflictError):  # created meanwhile by create_missing: fine
+                destination.remember_group(self._target.client.statistic_groups.create(group))
+
+
+SINKS: dict[str, type[OssitSink]] = {
+    sink.kind: sink for sink in (StatisticGroupsSink, StatisticsSink, PointsSink, IntervalsSink)
+}
+"""The sink of each kind of record, parents first."""
