@@ -244,7 +244,9 @@ class BaseClient:
         if 200 <= status < 300:
             return _Outcome(answer=self._decode(method, path, response))
 
-        error = make_status_error(method, path, status, self._error_body(response), response.reason)
+        error = make_status_error(
+            method, path, status, self._error_body(response), response.reason, SECRET_FILTER.mask
+        )
         if status == 410:
             self._gone.add(endpoint)
             self._state.mark_gone(endpoint)

@@ -6,6 +6,7 @@ was asked (method and path, never a header or a body) and what the server answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -129,9 +130,18 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
 
 
 def make_status_error(
-    method: str, path: str, status_code: int, body: Any, reason: str = ""
+    method: str,
+    path: str,
+    status_code: int,
+    body: Any,
+    reason: str = "",
+    scrub: Callable[[str], str] = str,
 ) -> APIStatusError:
-    """Build the right exception from a status and the API's error body (any shape tolerated)."""
+    """Build the right exception from a status and the API's error body (any shape tolerated).
+
+    ``scrub`` cleans the server's text (the client masks its key with it, should a server ever
+    echo one back).
+    """
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         error = {}
@@ -141,7 +151,7 @@ def make_status_error(
         path,
         status_code,
         code=error.get("code"),
-        message=str(error.get("message") or reason or "no error message"),
+        message=scrub(str(error.get("message") or reason or "no error message")),
         items=items if isinstance(items, list) else None,
         field=error.get("field"),
     )

@@ -1,10 +1,14 @@
-"""Fixtures local to the client tests: a private budget directory per test."""
+"""Fixtures local to the client tests: a private budget directory, fast-retrying clients."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from ossit_client import OssitClient
+from ossit_sandbox.launcher import SandboxServer
 
 
 @pytest.fixture
@@ -13,3 +17,35 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "ossit-state"
     monkeypatch.setenv("OSSIT_CLIENT_STATE_DIR", str(directory))
     return directory
+
+
+@pytest.fixture
+def make_client(state_dir: Path) -> Iterator[Callable[..., OssitClient]]:
+    """Build clients with fast retry timing and the test's own budget dir; all closed after."""
+    clients: list[OssitClient] = []
+
+    def build(base_url: str, key: str, **overrides: Any) -> OssitClient:
+        options: dict[str, Any] = {
+            "timeout": 10.0,
+            "max_retries": 4,
+            "backoff_base": 0.01,
+            "backoff_max": 0.05,
+            "max_retry_wait": 20.0,
+            "state_dir": state_dir,
+        }
+        options.update(overrides)
+        client = OssitClient(key, base_url=base_url, **options)
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(
+    sandbox: SandboxServer, domain_key: str, make_client: Callable[..., OssitClient]
+) -> OssitClient:
+    """A fast-retrying client on a fresh domain of the shared sandbox."""
+    return make_client(sandbox.base_url, domain_key)
