@@ -117,7 +117,11 @@ def mark(path: str, mark_file: str) -> None:
     """Remember the latest load time per table, so `changes` can tell the next run's rows."""
     con = connect(path)
     marks = {
-        table: str(con.execute(f"select max(_sdc_batched_at) from {SCHEMA}.{table}").fetchone()[0])
+        table: str(
+            con.execute(
+                f"select coalesce(max(_sdc_batched_at), '-infinity') from {SCHEMA}.{table}"
+            ).fetchone()[0]
+        )
         for table in TABLES
     }
     Path(mark_file).write_text(json.dumps(marks))
