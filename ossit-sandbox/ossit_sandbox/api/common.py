@@ -1,0 +1,136 @@
+"""What every route shares: auth, body and list-parameter parsing, JSON answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import orjson
+from fastapi import Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ossit_sandbox import timefmt, validate
+from ossit_sandbox.errors import ApiError
+from ossit_sandbox.store.db import Store
+from ossit_sandbox.store.domains import Domain, find_domain
+from ossit_sandbox.store.listing import ListQuery, decode_cursor
+from ossit_sandbox.validate import FieldError
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+MAX_LIMIT = 1000
+MAX_BATCH = 1000
+
+
+class DomainCache:
+    """Key → live domain, so authenticating a request costs no query after the first."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._domains: dict[str, Domain] = {}
+
+    def get(self, key: str) -> Domain | None:
+        """The live domain of a key, if any."""
+        domain = self._domains.get(key)
+        if domain is None:
+            domain = find_domain(self.store, key)
+            if domain is not None:
+                self._domains[key] = domain
+        return domain
+
+    def put(self, domain: Domain) -> None:
+        """Remember a changed domain."""
+        self._domains[domain.key] = domain
+
+    def forget(self, key: str) -> None:
+        """Drop a deleted domain."""
+        self._domains.pop(key, None)
+
+
+def bearer_key(header: str | None) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header."""
+    if header is None:
+        return None
+    scheme, _, key = header.partition(" ")
+    key = key.strip()
+    return key if scheme.lower() == "bearer" and key else None
+
+
+def store_of(request: Request) -> Store:
+    """The app's store."""
+    return request.app.state.store
+
+
+def current_domain(request: Request) -> Domain:
+    """The domain of the request's key; 401 when the key is missing or unknown."""
+    key = bearer_key(request.headers.get("authorization"))
+    if key is None:
+        raise ApiError(401, "unauthorized", "missing Authorization: Bearer <domain key> header")
+    domain = request.app.state.domains.get(key)
+    if domain is None:
+        raise ApiError(401, "unauthorized", "unknown or retired domain key")
+    return domain
+
+
+def answer(data: Any, status: int = 200) -> Response:
+    """A JSON answer serialised by orjson (no pydantic on the hot path)."""
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+async def run(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run blocking SQLite work in the thread pool, off the event loop."""
+    return await run_in_threadpool(func, *args, **kwargs)
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    """The JSON object body: 400 when it is not JSON, 422 when it is not an object."""
+    raw = await request.body()
+    try:
+        body = orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError:
+        raise ApiError(400, "malformed_json", "the request body is not valid JSON") from None
+    try:
+        return validate.json_object(body)
+    except FieldError as exc:
+        raise exc.api_error() from None
+
+
+def checked(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a validator, turning its FieldError into a 422 naming the field."""
+    try:
+        return func(*args, **kwargs)
+    except FieldError as exc:
+        raise exc.api_error() from None
+
+
+def list_query(request: Request) -> ListQuery:
+    """``limit``, ``cursor``, ``updated_since`` and ``include_deleted`` of a list request."""
+    params = request.query_params
+    raw_limit = params.get("limit")
+    limit = 100
+    if raw_limit is not None:
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+            raise FieldError("limit", f"must be an integer from 1 to {MAX_LIMIT}").api_error()
+        limit = int(raw_limit)
+    cursor = params.get("cursor")
+    since = params.get("updated_since")
+    if since is not None:
+        try:
+            since = timefmt.parse_timestamp(since)
+        except ValueError as exc:
+            raise FieldError("updated_since", str(exc)).api_error() from None
+    return ListQuery(
+        limit=limit,
+        cursor=decode_cursor(cursor) if cursor else None,
+        updated_since=since,
+        include_deleted=checked(validate.query_bool, params, "include_deleted"),
+    )
+
+
+def query_date(request: Request, field: str) -> str | None:
+    """An optional ``YYYY-MM-DD`` query parameter."""
+    value = request.query_params.get(field)
+    if value is None:
+        return None
+    return checked(validate.date, {field: value}, field, None)

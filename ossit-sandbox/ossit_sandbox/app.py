@@ -1,0 +1,74 @@
+"""Assemble the server: FastAPI routes, contract-shaped errors, the outer middleware."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from ossit_sandbox.api import control, domains, groups, intervals, points, statistics
+from ossit_sandbox.api.common import DomainCache, answer
+from ossit_sandbox.control import Control, Settings
+from ossit_sandbox.errors import ApiError
+from ossit_sandbox.idempotency import IdempotencyStore
+from ossit_sandbox.middleware import CODES, SandboxMiddleware
+from ossit_sandbox.store.db import Store
+
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+           **extra: Any) -> Response:  # fmt: skip
+    response = answer({"error": {"code": code, "message": message, **extra}}, status)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+async def _api_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return answer(exc.body(), exc.status)
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return _error(400, "malformed_json", "the request body is not valid JSON")
+    first = errors[0] if errors else {}
+    field = ".".join(str(part) for part in first.get("loc", ())[1:]) or "request"
+    return _error(422, "invalid_request", f"{field}: {first.get('msg', 'invalid')}", field=field)
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {404: "no such endpoint", 405: "method not allowed on this endpoint"}
+    message = messages.get(exc.status_code, str(exc.detail))
+    code = CODES.get(exc.status_code, "error")
+    return _error(exc.status_code, code, message, dict(exc.headers or {}))
+
+
+async def _unexpected(_: Request, exc: Exception) -> Response:
+    log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+    return _error(500, "internal_error", "the sandbox failed to handle this request")
+
+
+def create_app(settings: Settings) -> SandboxMiddleware:
+    """The ASGI application that ``serve`` runs."""
+    store = Store(settings.db)
+    app = FastAPI(title="ossit-sandbox", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.store = store
+    app.state.domains = DomainCache(store)
+    app.state.control = Control(settings)
+    templates = []
+    for module in (groups, statistics, points, intervals, domains, control):
+        app.include_router(module.router)
+        templates.extend(route.path for route in module.router.routes if hasattr(route, "path"))
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    return SandboxMiddleware(app, app.state.control, IdempotencyStore(store), templates)

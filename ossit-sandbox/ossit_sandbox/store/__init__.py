@@ -1,0 +1,1 @@
+"""SQLite storage of domains, groups, statistics, points and intervals (no HTTP here)."""

@@ -1,0 +1,207 @@
+"""The database: schema, per-thread connections and the single write transaction.
+
+Every write runs inside :meth:`Store.write`, which holds one process-wide lock and a
+``BEGIN IMMEDIATE`` transaction (so other processes on the same file, such as the
+``generate`` command, wait too). Inside it :class:`Tx` hands out timestamps that are
+strictly increasing per domain; commits happen in stamp order, so a reader that has seen
+stamp ``t`` will never later find a record stamped before ``t``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ossit_sandbox.timefmt import format_us, iso_duration, now_us
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS domains (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    deleted_at TEXT,
+    last_us INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS groups (
+    id INTEGER PRIMARY KEY,
+    domain_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE INDEX IF NOT EXISTS groups_sync ON groups (domain_id, updated_at, id);
+CREATE UNIQUE INDEX IF NOT EXISTS groups_name ON groups (domain_id, name)
+    WHERE deleted_at IS NULL;
+CREATE TABLE IF NOT EXISTS statistics (
+    id INTEGER PRIMARY KEY,
+    domain_id INTEGER NOT NULL,
+    group_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    unit TEXT,
+    description TEXT,
+    value REAL,
+    reference_date TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE INDEX IF NOT EXISTS statistics_sync ON statistics (domain_id, updated_at, id);
+CREATE INDEX IF NOT EXISTS statistics_group ON statistics (group_id);
+CREATE UNIQUE INDEX IF NOT EXISTS statistics_name ON statistics (group_id, name)
+    WHERE deleted_at IS NULL;
+CREATE TABLE IF NOT EXISTS points (
+    id INTEGER PRIMARY KEY,
+    domain_id INTEGER NOT NULL,
+    statistic_id INTEGER NOT NULL,
+    reference_date TEXT NOT NULL,
+    value REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE INDEX IF NOT EXISTS points_sync ON points (domain_id, updated_at, id);
+CREATE UNIQUE INDEX IF NOT EXISTS points_day ON points (statistic_id, reference_date);
+CREATE TABLE IF NOT EXISTS intervals (
+    id INTEGER PRIMARY KEY,
+    domain_id INTEGER NOT NULL,
+    group_id INTEGER NOT NULL,
+    statistic TEXT,
+    external_id TEXT,
+    type TEXT NOT NULL,
+    name TEXT,
+    start TEXT NOT NULL,
+    "end" TEXT,
+    metadata TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE INDEX IF NOT EXISTS intervals_sync ON intervals (domain_id, updated_at, id);
+CREATE INDEX IF NOT EXISTS intervals_group ON intervals (group_id);
+CREATE UNIQUE INDEX IF NOT EXISTS intervals_external ON intervals (domain_id, external_id)
+    WHERE external_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS idempotency (
+    domain_key TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    created_us INTEGER NOT NULL,
+    PRIMARY KEY (domain_key, key)
+);
+"""
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=60000")
+    conn.execute("PRAGMA cache_size=-32768")
+    conn.create_function("iso_duration", 2, iso_duration, deterministic=True)
+    return conn
+
+
+class Tx:
+    """One write transaction of one domain; hands out that domain's next timestamps."""
+
+    def __init__(self, conn: sqlite3.Connection, domain_id: int | None) -> None:
+        self.conn = conn
+        self.domain_id = domain_id
+        self._last = 0
+        if domain_id is not None:
+            row = conn.execute("SELECT last_us FROM domains WHERE id = ?", (domain_id,)).fetchone()
+            self._last = row[0] if row else 0
+        self._first = self._last
+
+    def stamp(self) -> str:
+        """The next timestamp of this domain: now, or one microsecond after the last one."""
+        self._last = max(self._last + 1, now_us())
+        return format_us(self._last)
+
+    def stamps(self, count: int) -> list[str]:
+        """``count`` consecutive timestamps, for bulk writes and cascades."""
+        first = max(self._last + 1, now_us())
+        self._last = first + count - 1
+        stamps = []
+        second = -1
+        prefix = ""
+        for us in range(first, first + count):
+            whole, micro = divmod(us, 1_000_000)
+            if whole != second:  # format the date part once per second, not per stamp
+                second, prefix = whole, format_us(whole * 1_000_000)[:-8]
+            stamps.append(f"{prefix}.{micro:06d}Z")
+        return stamps
+
+    def restamp(self, table: str, ids: list[int], *, delete: bool) -> None:
+        """Give each row its own new ``updated_at`` (and tombstone it when ``delete``).
+
+        Used by cascades and renames: every child record changes, so every child moves to
+        the end of the ``(updated_at, id)`` order where incremental readers find it.
+        """
+        if not ids:
+            return
+        stamps = self.stamps(len(ids))
+        if delete:
+            self.conn.executemany(
+                f"UPDATE {table} SET updated_at = ?, deleted_at = ? WHERE id = ?",
+                [(s, s, i) for s, i in zip(stamps, ids, strict=True)],
+            )
+        else:
+            self.conn.executemany(
+                f"UPDATE {table} SET updated_at = ? WHERE id = ?",
+                list(zip(stamps, ids, strict=True)),
+            )
+
+    def flush(self) -> None:
+        """Remember the last stamp handed out, so the next transaction continues after it."""
+        if self.domain_id is not None and self._last != self._first:
+            self.conn.execute(
+                "UPDATE domains SET last_us = ? WHERE id = ?", (self._last, self.domain_id)
+            )
+
+
+class Store:
+    """The sandbox database file: one connection per thread, one writer at a time."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self.conn.executescript(SCHEMA)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit: each read is its own snapshot)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = _connect(self.path)
+        return conn
+
+    @contextmanager
+    def write(self, domain_id: int | None) -> Iterator[Tx]:
+        """One all-or-nothing write transaction; any exception rolls everything back."""
+        with self._write_lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                tx = Tx(conn, domain_id)
+                yield tx
+                tx.flush()
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

@@ -1,0 +1,82 @@
+"""Keyset pagination shared by every list: ``(updated_at, id)`` order, opaque cursors.
+
+The cursor is the pair of the last record returned. The next page starts strictly after
+it, so a record changed between pages (which gets a newer ``updated_at``) moves to the
+end and is read again rather than skipped. One extra row is read so ``next_cursor`` is
+null exactly when nothing more exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ossit_sandbox.errors import invalid
+from ossit_sandbox.store.records import Convert
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The parameters every list takes."""
+
+    limit: int = 100
+    cursor: tuple[str, int] | None = None
+    updated_since: str | None = None
+    include_deleted: bool = False
+
+
+def encode_cursor(updated_at: str, record_id: int) -> str:
+    """Opaque text for the position after ``(updated_at, id)``."""
+    return base64.urlsafe_b64encode(orjson.dumps([updated_at, record_id])).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> tuple[str, int]:
+    """The position a cursor stands for; a 422 naming ``cursor`` when it is not ours."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        updated_at, record_id = orjson.loads(raw)
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        raise invalid("cursor", "is not a cursor returned by this API") from None
+    if not isinstance(updated_at, str) or not isinstance(record_id, int):
+        raise invalid("cursor", "is not a cursor returned by this API")
+    return updated_at, record_id
+
+
+def list_page(
+    conn: sqlite3.Connection,
+    select: str,
+    alias: str,
+    convert: Convert,
+    domain_id: int,
+    query: ListQuery,
+    where: tuple[str, ...] = (),
+    args: tuple[Any, ...] = (),
+) -> dict[str, Any]:
+    """One page ``{"data": [...], "next_cursor": ...}`` of ``select`` within a domain.
+
+    The WHERE clause leads with ``domain_id`` and a range on ``(updated_at, id)`` so SQLite
+    walks the ``*_sync`` index and stops after ``limit + 1`` rows.
+    """
+    clauses = [f"{alias}.domain_id = ?", *where]
+    params: list[Any] = [domain_id, *args]
+    if query.cursor is not None:
+        clauses.append(f"({alias}.updated_at, {alias}.id) > (?, ?)")
+        params.extend(query.cursor)
+    if query.updated_since is not None:
+        clauses.append(f"{alias}.updated_at >= ?")
+        params.append(query.updated_since)
+    if not query.include_deleted:
+        clauses.append(f"{alias}.deleted_at IS NULL")
+    sql = f"{select} WHERE {' AND '.join(clauses)} ORDER BY {alias}.updated_at, {alias}.id LIMIT ?"
+    params.append(query.limit + 1)
+    rows = conn.execute(sql, params).fetchall()
+    more = len(rows) > query.limit
+    if more:
+        del rows[query.limit :]
+    next_cursor = encode_cursor(rows[-1][-2], rows[-1][-1]) if more else None
+    return {"data": [convert(row) for row in rows], "next_cursor": next_cursor}

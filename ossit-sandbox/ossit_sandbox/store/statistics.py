@@ -1,0 +1,187 @@
+"""Statistics: create, change metadata, purge, read and list."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from ossit_sandbox.errors import conflict, not_found
+from ossit_sandbox.store.db import Store, Tx
+from ossit_sandbox.store.groups import resolve_group
+from ossit_sandbox.store.listing import ListQuery, list_page
+from ossit_sandbox.store.records import (
+    POINT_SELECT,
+    STATISTIC_SELECT,
+    fetch_one,
+    parse_id,
+    point_row,
+    statistic_row,
+)
+
+
+def find_statistic(conn: sqlite3.Connection, gid: int, ref: str) -> int | None:
+    """The live statistic of group ``gid`` named ``ref`` (or whose id is ``ref``), if any."""
+    row = conn.execute(
+        "SELECT id FROM statistics WHERE group_id = ? AND name = ? AND deleted_at IS NULL",
+        (gid, ref),
+    ).fetchone()
+    if row is None and (sid := parse_id(ref, "stat_")) is not None:
+        row = conn.execute(
+            "SELECT id FROM statistics WHERE group_id = ? AND id = ? AND deleted_at IS NULL",
+            (gid, sid),
+        ).fetchone()
+    return row[0] if row else None
+
+
+def resolve_statistic(conn: sqlite3.Connection, domain_id: int, group: str, name: str) -> int:
+    """The live statistic ``group/name`` (names or ids); 404 when either is absent."""
+    sid = find_statistic(conn, resolve_group(conn, domain_id, group), name)
+    if sid is None:
+        raise not_found("statistic", f"{group}/{name}")
+    return sid
+
+
+def statistic_record(conn: sqlite3.Connection, sid: int) -> dict[str, Any]:
+    """One statistic record."""
+    return fetch_one(conn, STATISTIC_SELECT, "s", statistic_row, sid)
+
+
+def _check_name_free(conn: sqlite3.Connection, gid: int, name: str) -> None:
+    taken = conn.execute(
+        "SELECT 1 FROM statistics WHERE group_id = ? AND name = ? AND deleted_at IS NULL",
+        (gid, name),
+    ).fetchone()
+    if taken:
+        raise conflict(f"the group already has a statistic named {name!r}")
+
+
+def insert_statistic(
+    tx: Tx, domain_id: int, gid: int, name: str, unit: str | None, description: str | None
+) -> int:
+    """A new statistic without points (409 when the name is taken in the group)."""
+    _check_name_free(tx.conn, gid, name)
+    stamp = tx.stamp()
+    cur = tx.conn.execute(
+        "INSERT INTO statistics (domain_id, group_id, name, unit, description, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (domain_id, gid, name, unit, description, stamp, stamp),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def update_metadata(
+    store: Store, domain_id: int, group: str, name: str, changes: dict[str, str | None]
+) -> dict:
+    """Change ``name``, ``unit`` and/or ``description`` (only the keys given).
+
+    A rename changes the ``statistic`` field of the statistic's live points, so they are
+    stamped again too.
+    """
+    with store.write(domain_id) as tx:
+        sid = resolve_statistic(tx.conn, domain_id, group, name)
+        gid, *old = tx.conn.execute(
+            "SELECT group_id, name, unit, description FROM statistics WHERE id = ?", (sid,)
+        ).fetchone()
+        current = dict(zip(("name", "unit", "description"), old, strict=True))
+        new = {**current, **changes}
+        if new != current:
+            renamed = new["name"] != current["name"]
+            if renamed:
+                _check_name_free(tx.conn, gid, str(new["name"]))
+            tx.conn.execute(
+                "UPDATE statistics SET name = ?, unit = ?, description = ?, updated_at = ?"
+                " WHERE id = ?",
+                (new["name"], new["unit"], new["description"], tx.stamp(), sid),
+            )
+            if renamed:
+                points = [
+                    r[0]
+                    for r in tx.conn.execute(
+                        "SELECT id FROM points WHERE statistic_id = ? AND deleted_at IS NULL",
+                        (sid,),
+                    )
+                ]
+                tx.restamp("points", points, delete=False)
+    return statistic_record(store.conn, sid)
+
+
+def purge_statistic(store: Store, domain_id: int, group: str, name: str) -> dict:
+    """Tombstone a statistic and every live point of it, each with its own new stamp."""
+    with store.write(domain_id) as tx:
+        sid = resolve_statistic(tx.conn, domain_id, group, name)
+        points = [
+            r[0]
+            for r in tx.conn.execute(
+                "SELECT id FROM points WHERE statistic_id = ? AND deleted_at IS NULL", (sid,)
+            )
+        ]
+        tx.restamp("points", points, delete=True)
+        tx.restamp("statistics", [sid], delete=True)
+    return statistic_record(store.conn, sid)
+
+
+def get_statistic(store: Store, domain_id: int, group: str, name: str) -> dict:
+    """One live statistic."""
+    return statistic_record(store.conn, resolve_statistic(store.conn, domain_id, group, name))
+
+
+def _name_or_id(column: str, id_column: str, prefix: str, ref: str) -> tuple[str, tuple]:
+    """A filter matching a name or, when ``ref`` looks like one of our ids, that id."""
+    rid = parse_id(ref, prefix)
+    if rid is None:
+        return f"{column} = ?", (ref,)
+    return f"({column} = ? OR {id_column} = ?)", (ref, rid)
+
+
+def list_statistics(store: Store, domain_id: int, query: ListQuery, group: str | None) -> dict:
+    """A page of the domain's statistics, optionally of one group (by name or id)."""
+    where: tuple[str, ...] = ()
+    args: tuple = ()
+    if group is not None:
+        clause, args = _name_or_id("g.name", "g.id", "grp_", group)
+        where = (clause,)
+    return list_page(
+        store.conn, STATISTIC_SELECT, "s", statistic_row, domain_id, query, where, args
+    )
+
+
+def list_points(
+    store: Store,
+    domain_id: int,
+    query: ListQuery,
+    *,
+    group: str | None = None,
+    statistic: str | None = None,
+    from_date: str | None = None,
+    to_date: str | None = None,
+) -> dict:
+    """A page of the domain's points, with the optional filters of ``GET /v1/api/points``."""
+    where: list[str] = []
+    args: list = []
+    if group is not None:
+        clause, extra = _name_or_id("g.name", "g.id", "grp_", group)
+        where.append(clause)
+        args.extend(extra)
+    if statistic is not None:
+        clause, extra = _name_or_id("s.name", "s.id", "stat_", statistic)
+        where.append(clause)
+        args.extend(extra)
+    if from_date is not None:
+        where.append("p.reference_date >= ?")
+        args.append(from_date)
+    if to_date is not None:
+        where.append("p.reference_date <= ?")
+        args.append(to_date)
+    return list_page(
+        store.conn, POINT_SELECT, "p", point_row, domain_id, query, tuple(where), tuple(args)
+    )
+
+
+def list_statistic_points(
+    store: Store, domain_id: int, group: str, name: str, query: ListQuery
+) -> dict:
+    """A page of one live statistic's points."""
+    sid = resolve_statistic(store.conn, domain_id, group, name)
+    return list_page(
+        store.conn, POINT_SELECT, "p", point_row, domain_id, query, ("p.statistic_id = ?",), (sid,)
+    )

@@ -1,0 +1,130 @@
+"""Checks of request bodies and query strings that name the offending field.
+
+Each check raises :class:`FieldError`; single-object endpoints turn it into a 422 naming
+the field, batch endpoints collect one per bad item with the item's index.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ossit_sandbox import timefmt
+from ossit_sandbox.errors import ApiError
+
+MAX_NAME = 255
+
+
+class FieldError(ValueError):
+    """One invalid field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+    def api_error(self) -> ApiError:
+        """The 422 answer for a single-object endpoint."""
+        return ApiError(422, "invalid_request", str(self), field=self.field)
+
+
+def json_object(body: Any, field: str = "body") -> dict[str, Any]:
+    """The body itself, which must be a JSON object."""
+    if not isinstance(body, dict):
+        raise FieldError(field, "must be a JSON object")
+    return body
+
+
+def name(body: Mapping[str, Any], field: str = "name", *, required: bool = True) -> str | None:
+    """A group or statistic name: 1 to 255 characters."""
+    value = body.get(field)
+    if value is None:
+        if required:
+            raise FieldError(field, "is required")
+        return None
+    if not isinstance(value, str) or not value or len(value) > MAX_NAME:
+        raise FieldError(field, f"must be a non-empty string of at most {MAX_NAME} characters")
+    return value
+
+
+def text(body: Mapping[str, Any], field: str) -> str | None:
+    """Optional free text (null allowed)."""
+    value = body.get(field)
+    if value is not None and not isinstance(value, str):
+        raise FieldError(field, "must be a string or null")
+    return value
+
+
+def number(body: Mapping[str, Any], field: str, *, required: bool) -> float | None:
+    """A finite JSON number (booleans are not numbers)."""
+    value = body.get(field)
+    if value is None:
+        if required:
+            raise FieldError(field, "is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FieldError(field, "must be a number")
+    result = float(value)
+    if not math.isfinite(result):
+        raise FieldError(field, "must be a finite number")
+    return result
+
+
+def choice(
+    body: Mapping[str, Any], field: str, options: tuple[str, ...], default: str | None
+) -> str:
+    """One of ``options``; ``default`` when absent (required when there is no default)."""
+    value = body.get(field, default)
+    if value is None:
+        raise FieldError(field, f"is required, one of {', '.join(options)}")
+    if value not in options:
+        raise FieldError(field, f"must be one of {', '.join(options)}")
+    return str(value)
+
+
+def boolean(body: Mapping[str, Any], field: str) -> bool:
+    """A JSON boolean, false when absent."""
+    value = body.get(field, False)
+    if not isinstance(value, bool):
+        raise FieldError(field, "must be true or false")
+    return value
+
+
+def date(body: Mapping[str, Any], field: str, default: str | None) -> str:
+    """A ``YYYY-MM-DD`` date; ``default`` when absent or null."""
+    value = body.get(field)
+    if value is None:
+        if default is None:
+            raise FieldError(field, "is required")
+        return default
+    try:
+        return timefmt.parse_date(value)
+    except ValueError as exc:
+        raise FieldError(field, str(exc)) from None
+
+
+def timestamp(body: Mapping[str, Any], field: str, *, nullable: bool) -> str | None:
+    """An ISO 8601 timestamp with an offset, normalised to canonical UTC text."""
+    value = body.get(field)
+    if value is None:
+        if nullable:
+            return None
+        raise FieldError(field, "is required")
+    try:
+        return timefmt.parse_timestamp(value)
+    except ValueError as exc:
+        raise FieldError(field, str(exc)) from None
+
+
+def query_bool(params: Mapping[str, str], field: str) -> bool:
+    """A boolean query parameter: true/false/1/0 in any case."""
+    value = params.get(field)
+    if value is None:
+        return False
+    lowered = value.lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0", ""):
+        return False
+    raise FieldError(field, "must be true or false")

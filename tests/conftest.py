@@ -1,0 +1,48 @@
+"""Root fixtures: a real ossit-sandbox server over 127.0.0.1 (owned by the sandbox area).
+
+- ``sandbox``: one server with default flags for the whole session.
+- ``domain_key``: a fresh, empty domain on ``sandbox`` for each test.
+- ``sandbox_factory``: start servers with custom flags; each is stopped at test end.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ossit_sandbox.launcher import SandboxServer
+
+_domains = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """A sandbox server shared by the session (default flags: 1000 requests/hour/key)."""
+    db = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite"
+    with SandboxServer(db) as server:
+        yield server
+
+
+@pytest.fixture
+def domain_key(sandbox: SandboxServer, request: pytest.FixtureRequest) -> str:
+    """A new empty domain on the session sandbox, so tests never see each other's data."""
+    return sandbox.create_domain(f"{request.node.name[:200]}-{next(_domains)}", time_zone="UTC")
+
+
+@pytest.fixture
+def sandbox_factory(tmp_path: Path) -> Iterator[Callable[..., SandboxServer]]:
+    """``sandbox_factory(**flags)`` starts a server with its own database; stopped at the end."""
+    servers: list[SandboxServer] = []
+    counter = itertools.count(1)
+
+    def start(**flags: Any) -> SandboxServer:
+        server = SandboxServer(tmp_path / f"sandbox-{next(counter)}.sqlite", **flags)
+        servers.append(server)
+        return server.__enter__()
+
+    yield start
+    for server in reversed(servers):
+        server.__exit__(None, None, None)
