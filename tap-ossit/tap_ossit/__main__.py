@@ -1,0 +1,7 @@
+"""`python -m tap_ossit`: the same CLI as the `tap-ossit` script."""
+
+from __future__ import annotations
+
+from tap_ossit.tap import TapOssit
+
+TapOssit.cli()
