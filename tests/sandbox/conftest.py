@@ -1,0 +1,62 @@
+"""Fixtures of the OpenAPI conformance run and the official client test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import ossit
+import pytest
+from ossit_sandbox.launcher import SandboxServer
+from sandbox_api import Api
+
+
+@pytest.fixture(scope="module")
+def api_call(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Where the OpenAPI run sends its requests and with which key (`Case.call` arguments).
+
+    One sandbox per module, seeded, with a high rate limit.
+    The rate limit is raised so no 429 hides a real answer; the domain holds generated data so
+    lists have pages to validate.
+    """
+    db = tmp_path_factory.mktemp("openapi") / "sandbox.db"
+    with SandboxServer(db, rate_limit=1_000_000) as server:
+        key = server.create_domain("openapi", time_zone="America/Toronto")
+        server.generate(key, groups=2, statistics=2, days=3, intervals=4, seed=1)
+        yield {"base_url": server.base_url, "headers": {"Authorization": f"Bearer {key}"}}
+
+
+@pytest.fixture
+def official_ossit(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The official client aimed at the shared sandbox with a fresh domain's key.
+
+    The client keeps its base URL on a class and its key and time zone on a module-level
+    config object; monkeypatch puts all three back when the test ends.
+    """
+    key = sandbox.create_domain("official", time_zone="America/Edmonton")
+    monkeypatch.setattr(ossit.api_requestor.APIRequestor, "base_url", sandbox.base_url)
+    monkeypatch.setattr(ossit.config, "domain_key", key)
+    monkeypatch.setattr(ossit.config, "TIME_ZONE", "America/Edmonton")
+    yield key
+
+
+@pytest.fixture
+def api(sandbox: SandboxServer, domain_key: str) -> Iterator[Api]:
+    """An :class:`Api` on the session sandbox with a fresh domain."""
+    client = Api(sandbox.base_url, domain_key)
+    yield client
+    client.session.close()
+
+
+@pytest.fixture
+def make_api() -> Iterator[Callable[[SandboxServer, str | None], Api]]:
+    """``make_api(server, key)``: an :class:`Api` for another server or key."""
+    made: list[Api] = []
+
+    def make(server: SandboxServer, key: str | None) -> Api:
+        made.append(Api(server.base_url, key))
+        return made[-1]
+
+    yield make
+    for client in made:
+        client.session.close()
