@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
+from tap_ossit.tap import TapOssit
 
 TAP_EXECUTABLE = Path(sys.executable).with_name("tap-ossit")
 STREAM_NAMES = ("statistic_groups", "statistics", "points", "intervals")
@@ -129,6 +132,26 @@ class TapCLI:
             text=True,
             env=self.env,
         )
+
+
+def run_in_process(
+    config: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    catalog: dict[str, Any] | None = None,
+) -> TapOutput:
+    """Sync with a TapOssit object in this process: the CLI's work without its start-up cost."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    with redirect_stdout(out):
+        TapOssit(config=dict(config), state=state, catalog=catalog).sync_all()
+    out.flush()
+    lines = out.buffer.getvalue().splitlines()  # type: ignore[attr-defined]
+    return TapOutput([json.loads(line) for line in lines])
+
+
+@pytest.fixture
+def tap() -> Any:
+    """Runs a sync in this process (scenario tests); end-to-end tests use `tap_cli`."""
+    return run_in_process
 
 
 @pytest.fixture
