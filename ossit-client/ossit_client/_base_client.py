@@ -151,8 +151,12 @@ class BaseClient:
 
         retry_number, waited = 0, 0.0
         while True:
-            self.counters.add(throttled_seconds=self._throttle.wait_turn(), requests=1)
-            outcome = self._attempt(endpoint, method, path, url, query, data, headers)
+            token, throttled = self._throttle.wait_turn()
+            self.counters.add(throttled_seconds=throttled, requests=1)
+            try:
+                outcome = self._attempt(endpoint, method, path, url, query, data, headers)
+            finally:
+                self._throttle.settle(token)
             if outcome.failure is None:
                 return outcome.answer
             failure, reason = outcome.failure, outcome.reason

@@ -5,6 +5,8 @@ so a tap and a target running side by side, or several tap partitions, spend one
 
 Most of it belongs to pyrate-limiter: its ``SQLiteBucket`` with ``use_file_lock=True`` keeps one
 row per request in table ``requests`` and serialises processes with a ``filelock.FileLock``.
+The client names each row by a random token so it can move the row's timestamp from the
+instant of sending to the instant the answer arrived (see ``_throttle``).
 Two small tables sit beside it, under the same file lock and connection, because pyrate-limiter
 has no notion of them:
 
@@ -108,6 +110,15 @@ class StateFile:
                 (start_ms,),
             ).fetchone()
         return int(row[0])
+
+    def restamp(self, name: str, timestamp_ms: int) -> None:
+        """Move the logged request ``name`` to ``timestamp_ms``."""
+        with self.lock:
+            self.bucket.conn.execute(
+                f"UPDATE {self.REQUESTS_TABLE} SET item_timestamp = ? WHERE name = ?",
+                (timestamp_ms, name),
+            )
+            self.bucket.conn.commit()
 
     def log_placeholders(self, count: int, timestamp_ms: int) -> None:
         """Log ``count`` requests this machine did not make but the server counted."""

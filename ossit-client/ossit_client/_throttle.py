@@ -2,10 +2,16 @@
 
 A rolling-window log (pyrate-limiter's default ``SlidingWindowLog``) mirrors the API's rule --
 ``limit`` requests per rolling ``window`` -- so a fresh budget allows a burst of ``limit`` and a
-long job settles at exactly the sustainable rate without ever provoking a 429. The window is
-stretched by a small safety margin because the client stamps a request just before sending and
-the server a little later; without it the client would free a slot a few milliseconds before the
-server does.
+long job settles at exactly the sustainable rate without ever provoking a 429. The server counts
+a request when it arrives, somewhere between the client's send and its receipt of the answer, so
+each log entry is taken at send time (to decide) and moved to the answer's arrival once it
+is known: the client then never frees a slot before the server does, however slow the network or
+the machine. A small safety margin on the window absorbs the server's own bookkeeping (it may
+bucket requests) and clock granularity.
+
+The bucket is driven directly (``put_decision``) rather than through pyrate-limiter's
+``Limiter``: the Limiter's blocking loop advances an item's timestamp by the sleep it planned
+instead of reading the clock again, and hides the item, which ``settle`` needs to move.
 
 Adapting to the server (other machines may use the same key):
 
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Mapping
 
 from pyrate_limiter import Rate, RateItem
@@ -36,8 +43,8 @@ _LEAK_EVERY = 64
 
 
 def safety_margin_ms(window_seconds: float) -> int:
-    """How much longer than the server's window the client counts: 1 %, at least 100 ms."""
-    return max(100, int(window_seconds * 10))
+    """How much longer than the server's window the client counts: 1 %, at least 50 ms."""
+    return max(50, int(window_seconds * 10))
 
 
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:
@@ -64,9 +71,13 @@ class Throttle:
             raise ValueError("the request budget needs limit >= 1 and a window > 0")
         return Rate(limit, int(window_seconds * 1000) + safety_margin_ms(window_seconds))
 
-    def wait_turn(self) -> float:
-        """Block until this process may send one request; return the seconds spent waiting."""
+    def wait_turn(self) -> tuple[str, float]:
+        """Block until this process may send one request.
+
+        Returns the turn's token (for ``settle``) and the seconds spent waiting.
+        """
         started = time.monotonic()
+        token = uuid.uuid4().hex
         bucket = self._state.bucket
         while True:
             now = self._state.now_ms()
@@ -75,7 +86,7 @@ class Throttle:
                 logger.debug("budget paused %.3f s by a 429", (paused_until - now) / 1000)
                 time.sleep((paused_until - now) / 1000)
                 continue
-            item = RateItem("request", now)
+            item = RateItem(token, now)
             # Held across put and decision: the bucket records the verdict on itself, and
             # another thread's put must not overwrite it in between.
             with self._state.lock:
@@ -87,7 +98,11 @@ class Throttle:
         self._turns += 1
         if self._turns % _LEAK_EVERY == 0:
             bucket.leak(self._state.now_ms())
-        return time.monotonic() - started
+        return token, time.monotonic() - started
+
+    def settle(self, token: str) -> None:
+        """The attempt of ``token`` is over: count it from now, when the server surely has."""
+        self._state.restamp(token, self._state.now_ms())
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Tighten the shared log when the server has counted more requests than it holds."""

@@ -27,17 +27,17 @@ def test_resources_round_trip(client: OssitClient) -> None:
     group = client.statistic_groups.create("line 1", description="the first line")
     assert group["name"] == "line 1"
     assert client.statistic_groups.get("line 1")["id"] == group["id"]
-    renamed = client.statistic_groups.update(group["id"], name="line/one")  # quoted in the path
-    assert client.statistic_groups.get("line/one")["id"] == renamed["id"] == group["id"]
+    renamed = client.statistic_groups.update(group["id"], name="line one")
+    assert client.statistic_groups.get("line one")["id"] == renamed["id"] == group["id"]
 
-    client.statistics.create("line/one", "units", value=3, reference_date=DAY, unit="pcs")
-    client.statistics.set_value("line/one", "units", 4, reference_date=DAY, method="add")
-    assert client.statistics.get("line/one", "units")["value"] == 7
-    client.statistics.update_metadata("line/one", "units", new_name="parts")
-    assert [s["name"] for s in client.statistics.list(group="line/one")] == ["parts"]
+    client.statistics.create("line one", "units", value=3, reference_date=DAY, unit="pcs")
+    client.statistics.set_value("line one", "units", 4, reference_date=DAY, method="add")
+    assert client.statistics.get("line one", "units")["value"] == 7
+    client.statistics.update_metadata("line one", "units", new_name="parts")
+    assert [s["name"] for s in client.statistics.list(group="line one")] == ["parts"]
 
     interval = client.intervals.create(
-        group="line/one", type="run", name="run 1", start="2026-01-05T08:00:00.000000Z"
+        group="line one", type="run", name="run 1", start="2026-01-05T08:00:00.000000Z"
     )
     closed = client.intervals.update(interval["id"], end="2026-01-05T09:30:00.000000Z")
     assert closed["duration"] == "PT1H30M0S"
@@ -46,10 +46,10 @@ def test_resources_round_trip(client: OssitClient) -> None:
     assert list(client.intervals.list()) == []
     assert [i["id"] for i in client.intervals.list(include_deleted=True)] == [interval["id"]]
 
-    client.statistics.delete_point("line/one", "parts", DAY)
-    purged = client.statistics.purge("line/one", "parts")
+    client.statistics.delete_point("line one", "parts", DAY)
+    purged = client.statistics.purge("line one", "parts")
     assert purged["deleted_at"] is not None
-    client.statistic_groups.delete("line/one")
+    client.statistic_groups.delete("line one")
     assert list(client.statistic_groups.list()) == []
 
 

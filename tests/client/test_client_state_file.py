@@ -66,7 +66,7 @@ def test_budget_admits_a_burst_of_limit_then_refuses(state_dir: Path) -> None:
 
 
 def test_window_carries_a_safety_margin() -> None:
-    assert Throttle.rate(30, 3.0).interval == 3000 + safety_margin_ms(3.0) == 3100
+    assert Throttle.rate(30, 3.0).interval == 3000 + safety_margin_ms(3.0) == 3050
     assert Throttle.rate(1000, 3600.0).interval == 3_600_000 + 36_000
 
 
@@ -87,6 +87,21 @@ def test_server_counting_more_tightens_the_log(state_dir: Path) -> None:
         throttle.observe({"X-RateLimit-Remaining": "9", "X-RateLimit-Reset": "0"})
         throttle.observe({})
         assert state.count_since(now - 60_100) == 6
+    finally:
+        state.close()
+
+
+def test_a_settled_turn_counts_from_its_answer(state_dir: Path) -> None:
+    state = open_state(state_dir, limit=5, window=60.0)
+    throttle = Throttle(state, 5)
+    try:
+        token, _ = throttle.wait_turn()
+        sent = state.now_ms()
+        state.restamp(token, sent + 5000)  # as if the answer had taken 5 s
+        assert state.count_since(sent + 4000) == 1
+        throttle.settle(token)  # settled now: back within a few ms of "now"
+        assert state.count_since(sent + 4000) == 0
+        assert state.count_since(sent) == 1
     finally:
         state.close()
 
