@@ -26,6 +26,8 @@ class NumberedSingerReader(GenericSingerReader[str]):
         super().__init__()
         self.line_number = 0
         """1-based number of the line being handled (0 before the first)."""
+        self.on_error: Callable[[], None] | None = None
+        """Called when handling a line failed, before the error propagates."""
 
     @property
     def default_input(self) -> IO[str]:
@@ -66,11 +68,17 @@ class NumberedSingerReader(GenericSingerReader[str]):
                     callback(message)
             except InputError as exc:
                 exc.locate(line=number, stream=_stream_of(message))
+                self._failed()
                 raise
             except Exception as exc:
+                self._failed()
                 raise located(exc, line=number, stream=_stream_of(message)) from exc
             counts[message_type] += 1  # type: ignore[index]
         return counts
+
+    def _failed(self) -> None:
+        if self.on_error is not None:
+            self.on_error()
 
     def _process_unknown_message(self, message_dict: dict) -> None:
         """Reject a message whose ``type`` is not a Singer message type."""

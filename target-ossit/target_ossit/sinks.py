@@ -1,11 +1,13 @@
 """One sink per kind of Ossit record; every sink follows the same recipe.
 
 A record is shaped into the API's item as it arrives (``shape``), so a record that
-lacks a field its kind needs fails on its own input line.  ``process_batch`` then
-sends the staged items (``send``) and tells the target they are acknowledged, which
-is what lets the target pass on a STATE message.  Points and intervals go through the
-batch endpoints, a thousand per request; groups and statistics are few and are
-written one call each, and only when the destination differs.
+lacks a field its kind needs fails on its own input line.  ``process_batch`` hands the
+staged items to the target, whose one sender thread calls ``send`` for each batch in
+input order while the next batch is read; the target passes a STATE message on once
+the batches before it are acknowledged.  Points and intervals go through the batch
+endpoints, a thousand per request; groups and statistics are few and are written one
+call each, and only when the destination differs.  ``send`` runs on the sender thread,
+the only one that touches the client and the ``Destination`` cache.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import abc
 import math
 from collections.abc import Sequence
 from contextlib import suppress
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ossit_client import (
@@ -47,7 +50,7 @@ _SDC_FIELDS = frozenset(
 
 
 class OssitSink(BatchSink):
-    """The recipe shared by every kind: shape on arrival, send a batch, acknowledge it."""
+    """The recipe shared by every kind: shape on arrival, stage, send as a batch."""
 
     kind: ClassVar[str]
 
@@ -109,15 +112,11 @@ class OssitSink(BatchSink):
             context["lines"].append(self._target.line_number)
 
     def process_batch(self, context: dict) -> None:
-        """Send the staged items, then let the target pass on the state they complete."""
+        """Hand the staged items to the target's sender, which sends them in input order."""
         items: list[Item] = context.get("items", [])
+        lines: list[int] = context.get("lines", [])
         if items:
-            self._target.sending_batch = True
-            try:
-                self.send(items, context["lines"])
-            finally:
-                self._target.sending_batch = False
-        self._target.acknowledge()
+            self._target.submit(partial(self.send, items, lines), first_line=lines[0])
 
     @property
     def first_pending_line(self) -> int | None:
@@ -132,6 +131,25 @@ class OssitSink(BatchSink):
     @abc.abstractmethod
     def send(self, items: list[Item], lines: list[int]) -> None:
         """Write the items; raise ``LoadError`` naming the input line of a refused one."""
+
+    def _without_orphans(self, items: list[Item], lines: list[int]) -> tuple[list[Item], list[int]]:
+        """Drop deletes of children whose group or statistic this run deleted already.
+
+        The API deleted them with their parent; sent with ``create_missing`` they would
+        bring the parent back.
+        """
+        destination = self._target.destination
+        kept = [
+            (item, line)
+            for item, line in zip(items, lines, strict=True)
+            if not (
+                item.get("delete")
+                and destination.deleted_with_parent(item["group"], item.get("statistic"))
+            )
+        ]
+        if len(kept) == len(items):
+            return items, lines
+        return [item for item, _ in kept], [line for _, line in kept]
 
     def _load_error(self, exc: OssitError, lines: Sequence[int]) -> LoadError:
         """A refusal of the API, traced back to the input line of the item it names."""
@@ -173,12 +191,13 @@ class PointsSink(OssitSink):
                 "value": value,
                 "method": method,
             }
-        if self._target.destination.deleted_with_parent(group, statistic):
-            return None
         return {"group": group, "statistic": statistic, "reference_date": day, "delete": True}
 
     def send(self, items: list[Item], lines: list[int]) -> None:
         """One ``POST /points/batch``, creating groups and statistics not there yet."""
+        items, lines = self._without_orphans(items, lines)
+        if not items:
+            return
         try:
             self._target.client.points.batch(items, create_missing=True)
         except OssitError as exc:
@@ -211,8 +230,6 @@ class IntervalsSink(OssitSink):
             raise InvalidRecordError(msg, stream=self.stream_name, field="external_id")
         group = record["group"]
         if record.get("deleted_at") is not None:
-            if self._target.destination.deleted_with_parent(group):
-                return None
             return {"external_id": external_id, "group": group, "delete": True}
         item = {
             "external_id": external_id,
@@ -227,6 +244,9 @@ class IntervalsSink(OssitSink):
 
     def send(self, items: list[Item], lines: list[int]) -> None:
         """One ``POST /intervals/batch``."""
+        items, lines = self._without_orphans(items, lines)
+        if not items:
+            return
         try:
             self._target.client.intervals.batch(items, create_missing=True)
         except OssitError as exc:

@@ -2,8 +2,15 @@
 
 The Target owns what spans streams: which sink serves a stream (its kind), the order
 of writes across sinks (input order, so parents come before children and a delete
-is never overtaken), the one API client, and when a STATE message may be passed on
-(only once every record before it has been acknowledged by the API).
+is never overtaken), the one API client and the one thread that sends, and when a
+STATE message may be passed on (only once every record before it has been
+acknowledged by the API).
+
+Sending happens on one background thread so that reading and validating the next
+batch overlaps with the API working on the previous one.  At most one batch is in
+flight: a sink that has a full batch first waits for the previous one, so an error of
+the API stops the run before anything later is sent, and memory stays bounded by
+two batches.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ from __future__ import annotations
 import copy
 import sys
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
-from types import FrameType
 from typing import Any
 
 from ossit_client import OssitClient
@@ -91,12 +99,15 @@ class TargetOssit(Target):
         # One sink at a time, in input order: parents before children, one client.
         self.max_parallelism = 1
         self.destination = Destination(lambda: self.client)
-        self.sending_batch = False
-        """True while a sink waits for the API to acknowledge a batch."""
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="target-ossit-send")
+        self._in_flight: Future[None] | None = None
+        self._unacknowledged: deque[int] = deque()
+        """First input line of each batch handed to the sender and not yet acknowledged."""
         self._staging_sink: OssitSink | None = None
         self._pending_states: deque[tuple[int, dict]] = deque()
         self._emitted_state: dict | None = None
         self._direct_sinks: dict[str, OssitSink] = {}
+        self.message_reader.on_error = self._settle
 
     @cached_property
     def client(self) -> OssitClient:
@@ -145,6 +156,28 @@ class TargetOssit(Target):
                 self.drain_one(other)
         self._staging_sink = sink
 
+    def submit(self, send: Callable[[], None], *, first_line: int) -> None:
+        """Send a batch on the sender thread, once the batch before it is acknowledged."""
+        self._unacknowledged.append(first_line)
+        self._wait_in_flight()
+        self._in_flight = self._sender.submit(send)
+
+    def _wait_in_flight(self) -> None:
+        """Wait for the batch in flight; its refusal is raised here, on the main thread."""
+        if self._in_flight is None:
+            return
+        future, self._in_flight = self._in_flight, None
+        future.result()
+        self._unacknowledged.popleft()
+        self._emit_acknowledged_state()
+
+    def _settle(self) -> None:
+        """After an input error: let the batch in flight finish, pass on what it completes."""
+        try:
+            self._wait_in_flight()
+        except Exception as exc:
+            self.logger.error("The batch in flight failed as well: %s", exc)
+
     def _all_sinks(self) -> list[OssitSink]:
         return [*self._sinks_to_clear, *self._sinks_active.values()]  # type: ignore[list-item]
 
@@ -190,11 +223,14 @@ class TargetOssit(Target):
             return
         self._latest_state = state
         self._pending_states.append((self.line_number, state))
-        self.acknowledge()
+        if self._in_flight is not None and self._in_flight.done():
+            self._wait_in_flight()
+        self._emit_acknowledged_state()
 
-    def acknowledge(self) -> None:
-        """Pass on the newest state that no staged, unacknowledged record precedes."""
+    def _emit_acknowledged_state(self) -> None:
+        """Pass on the newest state that no staged or unacknowledged record precedes."""
         lines = [line for sink in self._all_sinks() if (line := sink.first_pending_line)]
+        lines.extend(self._unacknowledged)
         oldest_pending = min(lines, default=sys.maxsize)
         newest = None
         while self._pending_states and self._pending_states[0][0] < oldest_pending:
@@ -203,7 +239,9 @@ class TargetOssit(Target):
             self._write_state_message(copy.deepcopy(newest))
 
     def _write_state_message(self, state: dict) -> None:
-        # The SDK's drain_all also writes the latest state: pass each state on once.
+        # The SDK's drain_all writes the latest state once it has handed every sink's
+        # batch over: wait until they are acknowledged.  And pass each state on once.
+        self._wait_in_flight()
         if state == self._emitted_state:
             return
         if state == self._latest_state:
@@ -215,17 +253,11 @@ class TargetOssit(Target):
         """Send what is left, pass on the last state, and close the client."""
         try:
             super().process_endofpipe()
+            self._wait_in_flight()
         finally:
+            self._sender.shutdown()
             if "client" in self.__dict__:
                 self.client.close()
-
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        # Draining in the middle of a batch would pass on a state that batch's records
-        # precede before the API has acknowledged them: exit with the state as it is.
-        if self.sending_batch:
-            self.logger.warning("Terminated by signal %d while sending a batch", signum)
-            raise SystemExit(128 + signum)
-        super()._handle_termination(signum, frame)
 
 
 def _passes_through(maps: list[StreamMap], stream_name: str) -> bool:
