@@ -1,0 +1,208 @@
+"""Fixtures of the target tests: target-ossit run through its real CLI against a real sandbox.
+
+Inputs are Singer files written by ``SingerFile``; the destination is read back through the
+API (``Domain``) and compared record by record.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ossit_schemas
+import pytest
+from ossit_client import OssitClient
+from ossit_sandbox.launcher import SandboxServer
+
+TARGET_EXECUTABLE = Path(sys.executable).with_name("target-ossit")
+TAP_EXECUTABLE = Path(sys.executable).with_name("tap-ossit")
+RESOURCES = Path(__file__).parent / "resources"
+KINDS = ossit_schemas.RECORD_TYPES
+STAMP = "2026-01-01T00:00:00.000000Z"
+
+
+class SingerFile:
+    """Builds a file of Singer messages and remembers the line number of each."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines: list[str] = []
+
+    def add(self, message: dict[str, Any] | str) -> int:
+        """Append a message (or a raw line); returns its 1-based line number."""
+        self.lines.append(message if isinstance(message, str) else json.dumps(message))
+        return len(self.lines)
+
+    def schema(
+        self, stream: str, schema: dict[str, Any] | None = None, keys: list[str] | None = None
+    ) -> int:
+        """A SCHEMA message: by default the Ossit schema of the stream's own kind."""
+        schema = schema if schema is not None else ossit_schemas.record_schema(stream)
+        message = {"type": "SCHEMA", "stream": stream, "schema": schema}
+        return self.add({**message, "key_properties": keys if keys is not None else ["id"]})
+
+    def record(self, stream: str, record: dict[str, Any]) -> int:
+        """A RECORD message."""
+        return self.add({"type": "RECORD", "stream": stream, "record": record})
+
+    def state(self, value: dict[str, Any]) -> int:
+        """A STATE message."""
+        return self.add({"type": "STATE", "value": value})
+
+    def write(self) -> Path:
+        """The file, written."""
+        self.path.write_text("\n".join(self.lines) + "\n")
+        return self.path
+
+
+def _point(
+    group: str, statistic: str, day: int, value: float, *, deleted: bool = False
+) -> dict[str, Any]:
+    """A points record as tap-ossit emits it; ``day`` counts from 2025-01-01."""
+    reference_date = (datetime.date(2025, 1, 1) + datetime.timedelta(days=day)).isoformat()
+    return {
+        "id": f"pt_{group}_{statistic}_{day}",
+        "statistic_id": f"stat_{group}_{statistic}",
+        "group": group,
+        "statistic": statistic,
+        "reference_date": reference_date,
+        "value": value,
+        "created_at": STAMP,
+        "updated_at": STAMP,
+        "deleted_at": STAMP if deleted else None,
+    }
+
+
+@dataclass
+class TargetRun:
+    """The outcome of one target run: exit code, STATE values it emitted, its log."""
+
+    returncode: int
+    states: list[dict[str, Any]]
+    stderr: str
+
+
+class TargetCLI:
+    """Runs `target-ossit` as a subprocess with a config file, as Meltano would."""
+
+    def __init__(self, workdir: Path, config: dict[str, Any]) -> None:
+        self.workdir = workdir
+        self.config = config
+        self._configs = 0
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("TARGET_OSSIT_")}
+        self.env["OSSIT_CLIENT_STATE_DIR"] = str(workdir / "ossit-state")
+
+    def command(self, **overrides: Any) -> list[str]:
+        """The command line of one run, with settings ``overrides`` on top of the base config."""
+        self._configs += 1
+        path = self.workdir / f"target-config-{self._configs}.json"
+        path.write_text(json.dumps({**self.config, **overrides}))
+        return [str(TARGET_EXECUTABLE), "--config", str(path)]
+
+    def run(self, source: Path, **overrides: Any) -> TargetRun:
+        """Load a Singer file to the end (or the first error)."""
+        with source.open("rb") as stdin:
+            proc = subprocess.run(
+                self.command(**overrides),
+                stdin=stdin,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                env=self.env,
+                check=False,
+            )
+        states = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+        return TargetRun(proc.returncode, states, proc.stderr)
+
+    def start(self, **overrides: Any) -> subprocess.Popen[str]:
+        """Start a run fed through a pipe, to stop it mid-stream."""
+        return subprocess.Popen(
+            self.command(**overrides),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=self.env,
+        )
+
+
+class Domain:
+    """Reads a domain back through the API."""
+
+    def __init__(self, client: OssitClient) -> None:
+        self.client = client
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        """Every live record of one kind."""
+        return list(getattr(self.client, kind).list())
+
+    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        """Every live record of every kind, exactly as listed (stamps and ids included)."""
+        return {kind: sorted(self.records(kind), key=lambda r: r["id"]) for kind in KINDS}
+
+    def contents(self) -> dict[str, list[dict[str, Any]]]:
+        """Every live record, minus what differs between domains holding the same data.
+
+        Ids and stamps are the destination's own; an interval copied without an external_id
+        carries its source's id as one, so external ids are left out too.
+        """
+        drop = {"id", "group_id", "statistic_id", "created_at", "updated_at", "external_id"}
+        return {
+            kind: sorted(
+                ({k: v for k, v in record.items() if k not in drop} for record in records),
+                key=lambda r: json.dumps(r, sort_keys=True),
+            )
+            for kind, records in self.snapshot().items()
+        }
+
+    def points(self) -> dict[tuple[str, str, str], float]:
+        """Live points as {(group, statistic, reference_date): value}."""
+        return {
+            (p["group"], p["statistic"], p["reference_date"]): p["value"]
+            for p in self.records("points")
+        }
+
+
+@pytest.fixture(autouse=True)
+def _private_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients made in the test process keep their request budget in the test's directory."""
+    monkeypatch.setenv("OSSIT_CLIENT_STATE_DIR", str(tmp_path / "ossit-state"))
+
+
+@pytest.fixture
+def singer(tmp_path: Path) -> SingerFile:
+    """An empty Singer input file of this test."""
+    return SingerFile(tmp_path / "input.singer")
+
+
+@pytest.fixture
+def make_singer(tmp_path: Path) -> Callable[[str], SingerFile]:
+    """More Singer input files of this test, by name."""
+    return lambda name: SingerFile(tmp_path / f"{name}.singer")
+
+
+@pytest.fixture
+def point() -> Callable[..., dict[str, Any]]:
+    """``point(group, statistic, day, value, deleted=False)``: a points record as tap-ossit
+    emits it, ``day`` counting from 2025-01-01."""
+    return _point
+
+
+@pytest.fixture
+def target_cli(tmp_path: Path, sandbox: SandboxServer, domain_key: str) -> TargetCLI:
+    """The target CLI loading into this test's fresh domain."""
+    return TargetCLI(tmp_path, {"domain_key": domain_key, "base_url": sandbox.base_url})
+
+
+@pytest.fixture
+def destination(sandbox: SandboxServer, domain_key: str) -> Iterator[Domain]:
+    """This test's fresh domain, read back through the API."""
+    with OssitClient(domain_key, base_url=sandbox.base_url) as client:
+        yield Domain(client)
