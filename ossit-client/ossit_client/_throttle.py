@@ -37,14 +37,14 @@ logger = logging.getLogger(__name__)
 install_filter(__name__)
 
 #: Extra milliseconds slept after the computed wait, as pyrate-limiter's own Limiter does.
-_BUFFER_MS = 20
+_BUFFER_MS = 5
 #: Leak expired rows from the log every this many turns, to keep the file small.
 _LEAK_EVERY = 64
 
 
 def safety_margin_ms(window_seconds: float) -> int:
-    """How much longer than the server's window the client counts: 1 %, at least 50 ms."""
-    return max(50, int(window_seconds * 10))
+    """How much longer than the server's window the client counts: 1 %, at least 20 ms."""
+    return max(20, int(window_seconds * 10))
 
 
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:

@@ -6,7 +6,9 @@ is what the server saw (``/_sandbox/stats``) and what the client counted, never 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ossit_client as oc
@@ -137,12 +139,22 @@ def test_retry_after_beyond_the_wait_budget_fails_at_once(
 
 
 def test_retry_after_in_seconds_is_honoured(
-    client: OssitClient, sandbox: SandboxServer, domain_key: str
+    client: OssitClient,
+    sandbox: SandboxServer,
+    domain_key: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="ossit_client")
     sandbox.add_fault(domain_key, status=503, method="GET", path=GROUPS, retry_after="1")
     assert list(client.statistic_groups.list()) == []
     # backoff alone would wait at most 0.05 s; the server asked for 1 s
     assert client.counters.retry_wait_seconds == pytest.approx(1.0)
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name.startswith("ossit")]
+    assert lines == [
+        ("DEBUG", "GET /v1/api/statistic-groups -> 503"),
+        ("INFO", "GET /v1/api/statistic-groups failed (503); retry 1/4 in 1.00 s"),
+        ("DEBUG", "GET /v1/api/statistic-groups -> 200"),
+    ]
 
 
 def test_retry_after_as_http_date_is_honoured(
@@ -287,3 +299,26 @@ def test_random_drops_never_apply_an_add_twice(
         _add_one(client)
     assert client.statistics.get("g", "count")["value"] == 20
     assert client.counters.retries_by_reason["connection"] >= 3
+
+
+def test_budget_tightens_to_what_the_server_counted(
+    sandbox_factory: Callable[..., SandboxServer], make_client: MakeClient, tmp_path: Path
+) -> None:
+    server = sandbox_factory(rate_limit=10, rate_window=2.0)
+    key = server.create_domain("busy key")
+    # another machine (its own budget file) spends 8 of the 10 requests of the window
+    elsewhere = make_client(server.base_url, key, state_dir=tmp_path / "elsewhere")
+    for _ in range(8):
+        next(elsewhere.statistic_groups.list(limit=1).pages())
+    here = make_client(server.base_url, key, max_requests_per_hour=10, rate_window=2.0)
+    for _ in range(6):  # this file believes 10 are left; the server has 2
+        assert list(here.statistic_groups.list(limit=1)) == []
+    assert server.stats(key)["rate_limited"] == 0
+    assert here.counters.rate_limited == 0
+    assert here.counters.throttled_seconds > 0  # it waited for the server's window instead
+
+
+def test_plain_http_is_refused_before_anything_is_created(state_dir: Path) -> None:
+    with pytest.raises(ValueError, match="unencrypted"):
+        OssitClient("dk_x", base_url="http://ossit.ca", state_dir=state_dir)
+    assert not state_dir.exists()

@@ -66,7 +66,7 @@ def test_budget_admits_a_burst_of_limit_then_refuses(state_dir: Path) -> None:
 
 
 def test_window_carries_a_safety_margin() -> None:
-    assert Throttle.rate(30, 3.0).interval == 3000 + safety_margin_ms(3.0) == 3050
+    assert Throttle.rate(30, 3.0).interval == 3000 + safety_margin_ms(3.0) == 3030
     assert Throttle.rate(1000, 3600.0).interval == 3_600_000 + 36_000
 
 
