@@ -287,6 +287,11 @@ def test_a_write_whose_answer_was_lost_is_applied_once(
     assert client.points.batch([item])[0]["value"] == 6
     assert client.statistics.get("g", "count")["value"] == 6
 
+    # a DELETE carries the key too: its replay answers the tombstone, not a 404
+    sandbox.add_fault(domain_key, status=200, method="DELETE", drop=True)
+    assert client.statistics.delete_point("g", "count", DAY)["deleted_at"] is not None
+    assert client.counters.retries_by_reason == {"connection": 3}
+
 
 def test_random_drops_never_apply_an_add_twice(
     sandbox_factory: Callable[..., SandboxServer], make_client: MakeClient
