@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from ossit_sandbox.api import control, domains, groups, intervals, points, statistics
 from ossit_sandbox.api.common import DomainCache, answer
 from ossit_sandbox.control import Control, Settings
+from ossit_sandbox.endpoints import Endpoints
 from ossit_sandbox.errors import ApiError
 from ossit_sandbox.idempotency import IdempotencyStore
 from ossit_sandbox.middleware import CODES, SandboxMiddleware
@@ -43,12 +45,26 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     return _error(422, "invalid_request", f"{field}: {first.get('msg', 'invalid')}", field=field)
 
 
-async def _http_error(_: Request, exc: Exception) -> Response:
+def _allowed_methods(request: Request) -> str:
+    """Every method served at the request's path (Starlette's own Allow names one route's)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+               for route in routes)
+    )  # fmt: skip
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     messages = {404: "no such endpoint", 405: "method not allowed on this endpoint"}
     message = messages.get(exc.status_code, str(exc.detail))
     code = CODES.get(exc.status_code, "error")
-    return _error(exc.status_code, code, message, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return _error(exc.status_code, code, message, headers)
 
 
 async def _unexpected(_: Request, exc: Exception) -> Response:
@@ -63,12 +79,12 @@ def create_app(settings: Settings) -> SandboxMiddleware:
     app.state.store = store
     app.state.domains = DomainCache(store)
     app.state.control = Control(settings)
-    templates = []
+    routes: list[tuple[str, set[str]]] = []
     for module in (groups, statistics, points, intervals, domains, control):
         app.include_router(module.router)
-        templates.extend(route.path for route in module.router.routes if hasattr(route, "path"))
+        routes.extend((route.path, route.methods) for route in module.router.routes)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    return SandboxMiddleware(app, app.state.control, IdempotencyStore(store), templates)
+    return SandboxMiddleware(app, app.state.control, IdempotencyStore(store), Endpoints(routes))

@@ -15,11 +15,11 @@ from typing import Any
 
 import orjson
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import compile_path
 from starlette.types import Message, Receive, Scope, Send
 
 from ossit_sandbox.api.common import bearer_key
 from ossit_sandbox.control import Control
+from ossit_sandbox.endpoints import Endpoints
 from ossit_sandbox.faults import WRITE_METHODS
 from ossit_sandbox.idempotency import IdempotencyStore, fingerprint
 
@@ -101,23 +101,13 @@ class SandboxMiddleware:
     """Rate limit, stats, faults and idempotency around the API app."""
 
     def __init__(
-        self, app: Any, control: Control, idempotency: IdempotencyStore, templates: list[str]
+        self, app: Any, control: Control, idempotency: IdempotencyStore, endpoints: Endpoints
     ) -> None:
         self.app = app
         self.control = control
         self.idempotency = idempotency
+        self.endpoints = endpoints
         self.latency = control.settings.latency_ms / 1000.0
-        # Literal paths first, so /points/batch is not taken for /points/{something}.
-        ordered = sorted(set(templates), key=lambda t: ("{" in t, t))
-        self._templates = [(compile_path(t)[0], t) for t in ordered]
-
-    def _endpoint(self, scope: Scope) -> str:
-        """``METHOD /path/{template}``, the key of the per-endpoint request counts."""
-        path = scope["path"]
-        for regex, template in self._templates:
-            if regex.match(path):
-                return f"{scope['method']} {template}"
-        return f"{scope['method']} {path}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/api"):
@@ -128,13 +118,18 @@ class SandboxMiddleware:
         method = scope["method"]
         stats = self.control.stats(key)
         stats.requests += 1
-        stats.by_endpoint[self._endpoint(scope)] += 1
+        endpoint = self.endpoints.match(scope["path"])
+        stats.by_endpoint[f"{method} {endpoint[0] if endpoint else scope['path']}"] += 1
         decision = self.control.limiter.hit(key)
         headers = decision.headers()
         if not decision.allowed:
             stats.rate_limited += 1
             message = f"rate limit of {decision.limit} requests exceeded; retry later"
             await send_error(send, 429, message, headers)
+            return
+        if endpoint is not None and method not in endpoint[1]:
+            headers.append((b"allow", ", ".join(sorted(endpoint[1])).encode()))
+            await send_error(send, 405, "method not allowed on this endpoint", headers)
             return
         fault = self.control.faults.pick(key, method, scope["path"])
         if fault is not None and not fault.drop:
@@ -147,6 +142,8 @@ class SandboxMiddleware:
         if self.latency:
             await asyncio.sleep(self.latency)
         idem_key = request_headers.get(b"idempotency-key") if method in WRITE_METHODS else None
+        if endpoint is None:
+            idem_key = None  # the app answers 404 before any idempotency applies
         if idem_key is None and fault is None:
             await self.app(scope, receive, self._with_headers(send, headers))
             return

@@ -37,12 +37,12 @@ def json_object(body: Any, field: str = "body") -> dict[str, Any]:
 
 
 def name(body: Mapping[str, Any], field: str = "name", *, required: bool = True) -> str | None:
-    """A group or statistic name: 1 to 255 characters."""
-    value = body.get(field)
-    if value is None:
+    """A group or statistic name: 1 to 255 characters (null is not a name)."""
+    if field not in body:
         if required:
             raise FieldError(field, "is required")
         return None
+    value = body[field]
     if not isinstance(value, str) or not value or len(value) > MAX_NAME:
         raise FieldError(field, f"must be a non-empty string of at most {MAX_NAME} characters")
     return value

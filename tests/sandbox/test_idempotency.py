@@ -1,0 +1,62 @@
+"""Idempotency-Key: a repeat within 24 h gets the first answer and changes nothing."""
+
+from __future__ import annotations
+
+from ossit_sandbox.launcher import SandboxServer
+from sandbox_api import Api
+
+
+def _setup(api: Api) -> None:
+    api.ok(api.post("/statistic-groups", {"name": "G"}), 201)
+    api.ok(api.post("/statistics", {"group": "G", "name": "s"}), 201)
+
+
+def test_repeated_add_is_applied_once(api: Api) -> None:
+    _setup(api)
+    body = {"method": "add", "value": 2, "reference_date": "2026-01-01"}
+    key = {"Idempotency-Key": "5f0c1c1e-0000-4000-8000-000000000001"}
+    first = api.post("/statistics/G/s", body, headers=key)
+    second = api.post("/statistics/G/s", body, headers=key)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert second.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert "x-ratelimit-remaining" in second.headers
+    assert api.ok(api.get("/statistics/G/s"))["value"] == 2
+    # Without a key (or with another one) the add is applied again.
+    api.ok(api.post("/statistics/G/s", body))
+    api.ok(api.post("/statistics/G/s", body, headers={"Idempotency-Key": "another"}))
+    assert api.ok(api.get("/statistics/G/s"))["value"] == 6
+
+
+def test_replay_keeps_status_for_creates_and_errors(api: Api) -> None:
+    key = {"Idempotency-Key": "create-once"}
+    first = api.post("/statistic-groups", {"name": "G"}, headers=key)
+    again = api.post("/statistic-groups", {"name": "G"}, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json() == again.json()
+    missing = {"Idempotency-Key": "missing-group"}
+    assert api.post("/statistics", {"group": "X", "name": "s"}, headers=missing).status_code == 404
+    api.ok(api.post("/statistic-groups", {"name": "X"}), 201)
+    assert api.post("/statistics", {"group": "X", "name": "s"}, headers=missing).status_code == 404
+
+
+def test_batch_replay_and_key_reuse_for_another_request(api: Api) -> None:
+    _setup(api)
+    key = {"Idempotency-Key": "batch-1"}
+    items = {"points": [{"group": "G", "statistic": "s", "reference_date": "2026-01-01",
+                         "value": 1, "method": "add"}]}  # fmt: skip
+    first = api.ok(api.post("/points/batch", items, headers=key))
+    assert api.ok(api.post("/points/batch", items, headers=key)) == first
+    reused = api.post("/points/batch", {"points": []}, headers=key)
+    assert reused.status_code == 409
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert [p["value"] for p in api.read_all("/points")] == [1]
+
+
+def test_keys_belong_to_one_domain(sandbox: SandboxServer, api: Api, make_api) -> None:
+    other = make_api(sandbox, sandbox.create_domain("other"))
+    key = {"Idempotency-Key": "shared-key"}
+    mine = api.ok(api.post("/statistic-groups", {"name": "G"}, headers=key), 201)
+    theirs = other.ok(other.post("/statistic-groups", {"name": "G"}, headers=key), 201)
+    assert mine["id"] != theirs["id"]
