@@ -38,6 +38,8 @@ install_filter(__name__)
 
 #: Extra milliseconds slept after the computed wait, as pyrate-limiter's own Limiter does.
 _BUFFER_MS = 5
+#: Waits at least this long are logged at INFO, so a stalled-looking job explains itself.
+_LOUD_WAIT_MS = 5000
 #: Leak expired rows from the log every this many turns, to keep the file small.
 _LEAK_EVERY = 64
 
@@ -94,6 +96,8 @@ class Throttle:
             if decision.allowed:
                 break
             wait_ms = decision.retry_after_ms if decision.retry_after_ms is not None else 100
+            if wait_ms >= _LOUD_WAIT_MS:
+                logger.info("request budget spent; waiting %.1f s for a turn", wait_ms / 1000)
             time.sleep((max(0, wait_ms) + _BUFFER_MS) / 1000)
         self._turns += 1
         if self._turns % _LEAK_EVERY == 0:
