@@ -108,6 +108,7 @@ class SandboxMiddleware:
         self.idempotency = idempotency
         self.endpoints = endpoints
         self.latency = control.settings.latency_ms / 1000.0
+        self._in_flight: dict[tuple[str, bytes], asyncio.Lock] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/api"):
@@ -160,6 +161,18 @@ class SandboxMiddleware:
         """Run the app (or replay a stored answer) and return the whole answer."""
         if idem_key is None:
             return await self._capture(scope, receive)
+        # A retry that arrives while the first attempt still runs waits for its answer.
+        lock = self._in_flight.setdefault((key, idem_key), asyncio.Lock())
+        try:
+            async with lock:
+                return await self._answer_once(scope, receive, key, idem_key)
+        finally:
+            if not lock.locked():
+                self._in_flight.pop((key, idem_key), None)
+
+    async def _answer_once(
+        self, scope: Scope, receive: Receive, key: str, idem_key: bytes
+    ) -> tuple[int, Headers, bytes]:
         body = await read_all(receive)
         print_ = fingerprint(scope["method"], scope["path"], scope["query_string"], body)
         idem = idem_key.decode("latin-1")

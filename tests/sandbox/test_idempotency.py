@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ossit_sandbox.launcher import SandboxServer
 from sandbox_api import Api
 
@@ -60,3 +62,18 @@ def test_keys_belong_to_one_domain(sandbox: SandboxServer, api: Api, make_api) -
     mine = api.ok(api.post("/statistic-groups", {"name": "G"}, headers=key), 201)
     theirs = other.ok(other.post("/statistic-groups", {"name": "G"}, headers=key), 201)
     assert mine["id"] != theirs["id"]
+
+
+def test_concurrent_repeats_are_applied_once(sandbox_factory, make_api) -> None:
+    server: SandboxServer = sandbox_factory(latency_ms=100)
+    api = make_api(server, server.create_domain("concurrent"))
+    _setup(api)
+    body = {"method": "add", "value": 1, "reference_date": "2026-01-01"}
+    headers = {"Idempotency-Key": "sent-twice-at-once"}
+    clients = [make_api(server, api.key) for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda c: c.post("/statistics/G/s", body, headers=headers),
+                                clients))  # fmt: skip
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1
+    assert api.ok(api.get("/statistics/G/s"))["value"] == 1
