@@ -126,3 +126,18 @@ def test_statistics_list_delete_a_day_and_purge(
     assert _points(sandbox, official_ossit, "statistic=Units") == {}
     tombstones = _points(sandbox, official_ossit, "statistic=Units&include_deleted=true")
     assert tombstones == {DAY1: 4, DAY2: 9}
+
+
+def test_domain_retrieve_rename_create_and_delete(official_ossit: str) -> None:
+    domain = ossit.Domain.retrieve()
+    assert (domain["key"], domain["time_zone"]) == (official_ossit, "America/Edmonton")
+    renamed = ossit.Domain.update("Renamed")
+    assert (renamed["key"], renamed["name"]) == (official_ossit, "Renamed")
+    assert [d["name"] for d in ossit.Domain.list()["data"]] == ["Renamed"]
+
+    other = ossit.Domain.create("Another")
+    assert other["name"] == "Another"
+    assert other["key"] != official_ossit
+
+    assert ossit.Domain.delete()["key"] == official_ossit
+    assert ossit.StatisticGroup.list()["error"]["code"] == "unauthorized"  # the key is retired
