@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -327,3 +328,16 @@ def test_plain_http_is_refused_before_anything_is_created(state_dir: Path) -> No
     with pytest.raises(ValueError, match="unencrypted"):
         OssitClient("dk_x", base_url="http://ossit.ca", state_dir=state_dir)
     assert not state_dir.exists()
+
+
+def test_threads_share_one_client(
+    client: OssitClient, sandbox: SandboxServer, domain_key: str
+) -> None:
+    def work(n: int) -> list[str]:
+        return [client.statistic_groups.create(f"t{n}-{i}")["name"] for i in range(5)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        names = [name for batch in pool.map(work, range(4)) for name in batch]
+    assert len(set(names)) == 20
+    assert client.counters.requests == requests_seen(sandbox, domain_key) == 20
+    assert client._state.count_since(client._state.now_ms() - 60_000) == 20
