@@ -42,7 +42,7 @@ class SecretFilter(logging.Filter):
 
     Attached to this package's loggers and to urllib3's, so a key that reaches a log line by
     any route (an exception text, a URL someone built by hand) is replaced before any handler
-    sees it. The record's message is rendered once and its args dropped.
+    sees it. A record that held a key is rendered once, masked, and its args dropped.
     """
 
     def __init__(self) -> None:
@@ -68,7 +68,7 @@ class SecretFilter(logging.Filter):
             return True
         message = record.getMessage()
         masked = self.mask(message)
-        if masked != message or record.args:
+        if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and record.exc_info[1] is not None:
             text = self.mask(logging.Formatter().formatException(record.exc_info))
