@@ -116,13 +116,12 @@ class OssitSink(BatchSink):
         items: list[Item] = context.get("items", [])
         lines: list[int] = context.get("lines", [])
         if items:
-            self._target.submit(partial(self.send, items, lines), first_line=lines[0])
+            self._target.submit(partial(self.send, items, lines))
 
     @property
-    def first_pending_line(self) -> int | None:
-        """Input line of the oldest record staged but not yet acknowledged."""
-        lines = self._pending_batch.get("lines") if self._pending_batch else None
-        return lines[0] if lines else None
+    def has_staged_items(self) -> bool:
+        """Whether records are staged that the next batch of this sink will send."""
+        return bool(self._pending_batch and self._pending_batch.get("items"))
 
     @abc.abstractmethod
     def shape(self, record: dict[str, Any]) -> Item | None:

@@ -4,22 +4,13 @@ The Target owns what spans streams: which sink serves a stream (its kind), the o
 of writes across sinks (input order, so parents come before children and a delete
 is never overtaken), the one API client and the one thread that sends, and when a
 STATE message may be passed on (only once every record before it has been
-acknowledged by the API).
-
-Sending happens on one background thread so that reading and validating the next
-batch overlaps with the API working on the previous one.  At most one batch is in
-flight: a sink that has a full batch first waits for the previous one, so an error of
-the API stops the run before anything later is sent, and memory stays bounded by
-two batches.
+acknowledged by the API, see ``sender.py``).
 """
 
 from __future__ import annotations
 
 import copy
-import sys
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
 
@@ -32,6 +23,7 @@ from singer_sdk.target_base import Target
 from target_ossit.destination import Destination
 from target_ossit.errors import UnknownStreamError
 from target_ossit.reader import NumberedSingerReader
+from target_ossit.sender import Sender
 from target_ossit.sinks import SINKS, OssitSink
 
 MAX_BATCH_SIZE = 1000
@@ -99,15 +91,10 @@ class TargetOssit(Target):
         # One sink at a time, in input order: parents before children, one client.
         self.max_parallelism = 1
         self.destination = Destination(lambda: self.client)
-        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="target-ossit-send")
-        self._in_flight: Future[None] | None = None
-        self._unacknowledged: deque[int] = deque()
-        """First input line of each batch handed to the sender and not yet acknowledged."""
+        self._sender = Sender(super()._write_state_message)
         self._staging_sink: OssitSink | None = None
-        self._pending_states: deque[tuple[int, dict]] = deque()
-        self._emitted_state: dict | None = None
         self._direct_sinks: dict[str, OssitSink] = {}
-        self.message_reader.on_error = self._settle
+        self.message_reader.on_error = self._sender.settle
 
     @cached_property
     def client(self) -> OssitClient:
@@ -156,27 +143,9 @@ class TargetOssit(Target):
                 self.drain_one(other)
         self._staging_sink = sink
 
-    def submit(self, send: Callable[[], None], *, first_line: int) -> None:
-        """Send a batch on the sender thread, once the batch before it is acknowledged."""
-        self._unacknowledged.append(first_line)
-        self._wait_in_flight()
-        self._in_flight = self._sender.submit(send)
-
-    def _wait_in_flight(self) -> None:
-        """Wait for the batch in flight; its refusal is raised here, on the main thread."""
-        if self._in_flight is None:
-            return
-        future, self._in_flight = self._in_flight, None
-        future.result()
-        self._unacknowledged.popleft()
-        self._emit_acknowledged_state()
-
-    def _settle(self) -> None:
-        """After an input error: let the batch in flight finish, pass on what it completes."""
-        try:
-            self._wait_in_flight()
-        except Exception as exc:
-            self.logger.error("The batch in flight failed as well: %s", exc)
+    def submit(self, send: Callable[[], None]) -> None:
+        """Have a sink's batch sent, in input order, once the one before is acknowledged."""
+        self._sender.submit(send)
 
     def _all_sinks(self) -> list[OssitSink]:
         return [*self._sinks_to_clear, *self._sinks_active.values()]  # type: ignore[list-item]
@@ -222,40 +191,21 @@ class TargetOssit(Target):
         if state == self._latest_state:
             return
         self._latest_state = state
-        self._pending_states.append((self.line_number, state))
-        if self._in_flight is not None and self._in_flight.done():
-            self._wait_in_flight()
-        self._emit_acknowledged_state()
-
-    def _emit_acknowledged_state(self) -> None:
-        """Pass on the newest state that no staged or unacknowledged record precedes."""
-        lines = [line for sink in self._all_sinks() if (line := sink.first_pending_line)]
-        lines.extend(self._unacknowledged)
-        oldest_pending = min(lines, default=sys.maxsize)
-        newest = None
-        while self._pending_states and self._pending_states[0][0] < oldest_pending:
-            newest = self._pending_states.popleft()[1]
-        if newest is not None:
-            self._write_state_message(copy.deepcopy(newest))
+        staged = any(sink.has_staged_items for sink in self._all_sinks())
+        self._sender.hold(copy.deepcopy(state), records_staged=staged)
 
     def _write_state_message(self, state: dict) -> None:
         # The SDK's drain_all writes the latest state once it has handed every sink's
-        # batch over: wait until they are acknowledged.  And pass each state on once.
-        self._wait_in_flight()
-        if state == self._emitted_state:
-            return
-        if state == self._latest_state:
-            self._pending_states.clear()
-        self._emitted_state = state
-        super()._write_state_message(state)
+        # batch over: the sender writes it once they are acknowledged.
+        self._sender.write_now(state)
 
     def process_endofpipe(self) -> None:
         """Send what is left, pass on the last state, and close the client."""
         try:
             super().process_endofpipe()
-            self._wait_in_flight()
+            self._sender.wait()
         finally:
-            self._sender.shutdown()
+            self._sender.close()
             if "client" in self.__dict__:
                 self.client.close()
 

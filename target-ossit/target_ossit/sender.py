@@ -1,0 +1,97 @@
+"""Sends batches on one background thread and passes STATE messages on once they are safe.
+
+Reading and validating the next batch then overlaps with the API working on the last
+one.  Batches run one at a time in the order they were handed over (the input order),
+and at most one is in flight: handing over the next waits for the previous, so an API
+error stops the run before anything later is sent, and memory stays bounded by two
+batches.
+
+A STATE message is held until every batch that holds a record read before it has been
+acknowledged.  When the state arrives, those batches are the ones handed over so far
+plus, if a sink has staged records, the one those will form; batches are acknowledged
+in order, so the state is released when that many batches have been.  Releasing also
+happens on the sender thread, the moment the batch that completes a state is
+acknowledged, so a state is not held back while the input is idle.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+State = dict[str, Any]
+
+
+class Sender:
+    """One sending thread, one batch in flight, states released once acknowledged."""
+
+    def __init__(self, write_state: Callable[[State], None]) -> None:
+        self._write_state = write_state
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="target-ossit-send")
+        self._in_flight: Future[None] | None = None
+        self._handed_over = 0
+        self._acknowledged = 0
+        # Reentrant: a termination signal may drain (and write a state) while held.
+        self._lock = threading.RLock()
+        self._held: deque[tuple[int, State]] = deque()
+        self._written: State | None = None
+
+    def submit(self, send: Callable[[], None]) -> None:
+        """Hand a batch over: it is sent once the previous one is acknowledged."""
+        self.wait()
+        self._handed_over += 1
+        self._in_flight = self._executor.submit(self._send, send)
+
+    def wait(self) -> None:
+        """Wait for the batch in flight; its error is raised here, on the caller's thread."""
+        if self._in_flight is not None:
+            future, self._in_flight = self._in_flight, None
+            future.result()
+
+    def settle(self) -> None:
+        """After an error elsewhere: let the batch in flight finish and release its states."""
+        try:
+            self.wait()
+        except Exception as exc:
+            logger.error("The batch in flight failed as well: %s", exc)
+
+    def hold(self, state: State, *, records_staged: bool) -> None:
+        """Hold a state until the batches with the records read before it are acknowledged."""
+        with self._lock:
+            self._held.append((self._handed_over + records_staged, state))
+            self._release()
+
+    def write_now(self, state: State) -> None:
+        """Write a state that follows everything handed over, once that is acknowledged."""
+        self.wait()
+        with self._lock:
+            self._held.clear()
+            self._write(state)
+
+    def close(self) -> None:
+        """Stop the thread (after the batch in flight, if any)."""
+        self._executor.shutdown()
+
+    def _send(self, send: Callable[[], None]) -> None:
+        send()
+        with self._lock:
+            self._acknowledged += 1
+            self._release()
+
+    def _release(self) -> None:
+        newest = None
+        while self._held and self._held[0][0] <= self._acknowledged:
+            newest = self._held.popleft()[1]
+        if newest is not None:
+            self._write(newest)
+
+    def _write(self, state: State) -> None:
+        if state != self._written:  # the SDK writes its latest state again when it drains
+            self._written = state
+            self._write_state(state)
