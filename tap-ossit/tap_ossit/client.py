@@ -16,6 +16,7 @@ import heapq
 import itertools
 import operator
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 
 from ossit_client import AuthenticationError, PermissionDeniedError
 from ossit_schemas import record_schema
@@ -32,7 +33,6 @@ from tap_ossit.writer import PageWriter
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
-    from ossit_client import OssitClient
     from singer_sdk.helpers import types
 
     from tap_ossit.tap import TapOssit
@@ -56,6 +56,20 @@ def _api_timestamp(value: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _prefetched(pages: Iterator[Page]) -> Iterator[Page]:
+    """Yield pages while the next one is already being requested.
+
+    The server builds page n+1 while the tap writes page n. Only one request is ever in
+    flight and the iterator is advanced by one thread at a time, so the request sequence
+    (and its count) is the same as a plain loop's.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ossit-prefetch") as pool:
+        pending = pool.submit(next, pages, None)
+        while (page := pending.result()) is not None:
+            pending = pool.submit(next, pages, None)
+            yield page
 
 
 def _merge_pages(sequences: list[Iterator[Page]], size: int) -> Iterator[Page]:
@@ -91,21 +105,17 @@ class OssitStream(Stream):
 
     def get_records(self, context: types.Context | None) -> Iterator[dict[str, t.Any]]:
         """Every record changed since the bookmark, in (updated_at, id) order."""
-        with self._connect() as api:
-            for records, _read_up_to in self._read(api, context):
-                yield from records
+        for records, _read_up_to in self._read(context):
+            yield from records
 
-    def _connect(self) -> OssitClient:
-        return t.cast("TapOssit", self._tap).connect()
-
-    def _read(self, api: OssitClient, context: types.Context | None) -> Iterator[tuple[Page, str]]:
+    def _read(self, context: types.Context | None) -> Iterator[tuple[Page, str]]:
         """Pages of records to emit, each with the `updated_at` it has read up to."""
         since = self.get_starting_replication_key_value(context)
         bookmark = self.get_context_state(context).get("replication_key_value")
         # The record at the bookmark was emitted by the run that wrote it (not so a start_date).
         emitted = since if since is not None and since == bookmark else None
         groups = list(dict.fromkeys(self.config.get("groups") or ()))
-        for page in self._fetch(api, None if since is None else _api_timestamp(since), groups):
+        for page in self._fetch(None if since is None else _api_timestamp(since), groups):
             records = page
             if emitted is not None and page[0]["updated_at"] == emitted:
                 records = page[1:]
@@ -114,8 +124,9 @@ class OssitStream(Stream):
                 records = [r for r in records if r[self.group_name_field] in groups]
             yield records, page[-1]["updated_at"]
 
-    def _fetch(self, api: OssitClient, since: str | None, groups: list[str]) -> Iterator[Page]:
+    def _fetch(self, since: str | None, groups: list[str]) -> Iterator[Page]:
         """Non-empty pages in (updated_at, id) order: one request sequence per group."""
+        api = t.cast("TapOssit", self._tap).api
         lister = getattr(api, self.resource).list
         options = {
             "updated_since": since,
@@ -128,7 +139,7 @@ class OssitStream(Stream):
         else:
             pages = lister(**options).pages()
         try:
-            yield from (page for page in pages if page)
+            yield from (page for page in _prefetched(pages) if page)
         except (AuthenticationError, PermissionDeniedError) as exc:
             raise DomainKeyRefusedError(exc.status_code) from None
 
@@ -184,13 +195,9 @@ class OssitStream(Stream):
         outputs = self._outputs()
         limit = self.ABORT_AT_RECORD_COUNT
         count = 0
-        with (
-            self._connect() as api,
-            self.get_record_counter() as record_counter,
-            self.get_sync_timer(),
-        ):
+        with self.get_record_counter() as record_counter, self.get_sync_timer():
             self._write_starting_replication_value(context)
-            for page, read_up_to in self._read(api, context):
+            for page, read_up_to in self._read(context):
                 records, bookmark = page, read_up_to
                 over_limit = limit is not None and count + len(page) > limit
                 if over_limit:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import typing as t
+import weakref
+from functools import cached_property
 
 from ossit_client import OssitClient
 from ossit_client._secrets import check_base_url
@@ -121,14 +123,21 @@ class TapOssit(Tap):
                 )
         return errors
 
-    def connect(self) -> OssitClient:
-        """A client for one stream's sync; the request budget itself is shared on disk."""
-        return OssitClient(
+    @cached_property
+    def api(self) -> OssitClient:
+        """The run's one client, closed when the tap object goes (or the process ends).
+
+        One client serves every stream: its session keeps the connection open, and its
+        request budget (shared on disk with other processes) is opened once.
+        """
+        client = OssitClient(
             self.config["domain_key"],
             base_url=self.config["base_url"],
             max_requests_per_hour=self.config["max_requests_per_hour"],
             user_agent=self.config.get("user_agent"),
         )
+        weakref.finalize(self, client.close)
+        return client
 
     def load_streams(self) -> list[OssitStream]:
         """Streams in declaration order, parents first (the SDK would sort them by name).
