@@ -202,7 +202,50 @@ def target_cli(tmp_path: Path, sandbox: SandboxServer, domain_key: str) -> Targe
 
 
 @pytest.fixture
-def destination(sandbox: SandboxServer, domain_key: str) -> Iterator[Domain]:
+def extract(tmp_path: Path) -> Callable[[str, str], Path]:
+    """``extract(base_url, key)``: a full tap-ossit run of that domain, saved as a Singer file."""
+    runs = iter(range(1, 1000))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_OSSIT_")}
+    env["OSSIT_CLIENT_STATE_DIR"] = str(tmp_path / "ossit-state")
+
+    def run(base_url: str, key: str) -> Path:
+        number = next(runs)
+        config = tmp_path / f"tap-config-{number}.json"
+        config.write_text(json.dumps({"domain_key": key, "base_url": base_url}))
+        output = tmp_path / f"tap-output-{number}.singer"
+        with output.open("w") as stdout:
+            proc = subprocess.run(
+                [str(TAP_EXECUTABLE), "--config", str(config)],
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=300,
+                env=env,
+                check=False,
+            )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return output
+
+    return run
+
+
+@pytest.fixture
+def open_domain() -> Iterator[Callable[[str, str], Domain]]:
+    """``open_domain(base_url, key)``: any domain, read back through the API."""
+    clients: list[OssitClient] = []
+
+    def open_one(base_url: str, key: str) -> Domain:
+        clients.append(OssitClient(key, base_url=base_url, backoff_base=0.05, backoff_max=0.5))
+        return Domain(clients[-1])
+
+    yield open_one
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def destination(
+    sandbox: SandboxServer, domain_key: str, open_domain: Callable[[str, str], Domain]
+) -> Domain:
     """This test's fresh domain, read back through the API."""
-    with OssitClient(domain_key, base_url=sandbox.base_url) as client:
-        yield Domain(client)
+    return open_domain(sandbox.base_url, domain_key)
