@@ -19,7 +19,7 @@ from typing import Any
 import ossit_schemas
 import pytest
 import schemathesis
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 SCHEMAS_PROJECT = Path(__file__).resolve().parents[1] / "schemas"
 PACKAGE_FILES = (
@@ -150,6 +150,33 @@ def test_openapi_operations_follow_the_common_rules(doc: dict[str, Any]) -> None
             limit = next(p for p in params if p["name"] == "limit")["schema"]
             assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 1000, 100)
             assert {"updated_since", "include_deleted"} <= names, where
+
+
+def _validate_in(doc: dict[str, Any], schema: dict[str, Any], instance: Any) -> None:
+    """Validate against a schema of the document, its `#/components/...` references resolved."""
+    root = {**doc, **schema}  # keywords the schema does not use are ignored, refs resolve in doc
+    validator = Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator.validate(instance)
+
+
+def test_openapi_examples_are_valid(doc: dict[str, Any]) -> None:
+    checked = 0
+    for path, method, operation, params in _operations(doc):
+        for param in params:
+            if "example" in param:
+                _validate_in(doc, param["schema"], param["example"])
+                checked += 1
+        if "requestBody" in operation:
+            media = _resolve(doc, operation["requestBody"])["content"]["application/json"]
+            assert "example" in media, f"{method.upper()} {path} has no request example"
+            _validate_in(doc, media["schema"], media["example"])
+            checked += 1
+    assert checked >= 20
+
+
+def test_openapi_example_validation_can_fail(doc: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        _validate_in(doc, {"$ref": "#/components/schemas/PointBatch"}, {"points": [{}]})
 
 
 def test_openapi_covers_every_path_of_the_contract(doc: dict[str, Any]) -> None:

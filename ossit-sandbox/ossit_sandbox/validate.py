@@ -125,6 +125,6 @@ def query_bool(params: Mapping[str, str], field: str) -> bool:
     lowered = value.lower()
     if lowered in ("true", "1"):
         return True
-    if lowered in ("false", "0", ""):
+    if lowered in ("false", "0"):
         return False
     raise FieldError(field, "must be true or false")

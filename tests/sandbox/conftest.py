@@ -15,14 +15,20 @@ from sandbox_api import Api
 def api_call(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Where the OpenAPI run sends its requests and with which key (`Case.call` arguments).
 
-    One sandbox per module, seeded, with a high rate limit.
-    The rate limit is raised so no 429 hides a real answer; the domain holds generated data so
-    lists have pages to validate.
+    One sandbox per module, with a rate limit high enough that no 429 hides a real answer.
+    The domain holds generated data, so lists have pages to validate, and the records the
+    document's examples name (group `Website`, statistic `Visits`, interval `int_1`), so the
+    examples reach real records rather than 404s.
     """
     db = tmp_path_factory.mktemp("openapi") / "sandbox.db"
     with SandboxServer(db, rate_limit=1_000_000) as server:
         key = server.create_domain("openapi", time_zone="America/Toronto")
         server.generate(key, groups=2, statistics=2, days=3, intervals=4, seed=1)
+        seed = Api(server.base_url, key)
+        seed.ok(seed.post("/statistic-groups", {"name": "Website"}), 201)
+        visits = {"group": "Website", "name": "Visits", "value": 1, "reference_date": "2026-11-24"}
+        seed.ok(seed.post("/statistics", visits), 201)
+        seed.session.close()
         yield {"base_url": server.base_url, "headers": {"Authorization": f"Bearer {key}"}}
 
 
