@@ -134,24 +134,40 @@ class TapCLI:
         )
 
 
+def _captured(run: Any) -> TapOutput:
+    """The Singer messages `run()` writes to stdout."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    with redirect_stdout(out):
+        run()
+    out.flush()
+    lines = out.buffer.getvalue().splitlines()  # type: ignore[attr-defined]
+    return TapOutput([json.loads(line) for line in lines])
+
+
 def run_in_process(
     config: dict[str, Any],
     state: dict[str, Any] | None = None,
     catalog: dict[str, Any] | None = None,
 ) -> TapOutput:
     """Sync with a TapOssit object in this process: the CLI's work without its start-up cost."""
-    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-    with redirect_stdout(out):
-        TapOssit(config=dict(config), state=state, catalog=catalog).sync_all()
-    out.flush()
-    lines = out.buffer.getvalue().splitlines()  # type: ignore[attr-defined]
-    return TapOutput([json.loads(line) for line in lines])
+    return _captured(TapOssit(config=dict(config), state=state, catalog=catalog).sync_all)
 
 
 @pytest.fixture
 def tap() -> Any:
     """Runs a sync in this process (scenario tests); end-to-end tests use `tap_cli`."""
     return run_in_process
+
+
+@pytest.fixture
+def tap_stopped_after() -> Any:
+    """`tap_stopped_after(config, n)`: a sync that stops each stream after n records."""
+
+    def run(config: dict[str, Any], records: int) -> TapOutput:
+        tap = TapOssit(config=dict(config))
+        return _captured(lambda: tap.run_sync_dry_run(dry_run_record_limit=records))
+
+    return run
 
 
 @pytest.fixture

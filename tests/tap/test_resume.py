@@ -47,3 +47,24 @@ def test_killed_run_restarted_from_its_last_state_misses_nothing(
     assert resumed.ids("statistics") == set()
     assert 0 < len(resumed.ids("points")) < len(domain["points"])
     assert not committed["points"] & resumed.ids("points")
+
+
+def test_a_run_stopped_after_n_records_resumes_after_the_nth(
+    sandbox: SandboxServer, domain_key: str, tap_config, tap, tap_stopped_after, read_domain
+) -> None:
+    sandbox.generate(domain_key, groups=2, statistics=3, days=30, intervals=40, seed=22)
+    config = {**tap_config, "page_size": 16}
+    stopped = tap_stopped_after(config, 25)
+
+    resumed = tap(config, stopped.final_state)
+
+    domain = read_domain()
+    for stream, records in domain.items():
+        emitted = stopped.records.get(stream, [])
+        assert len(emitted) == min(25, len(records))
+        assert (
+            stopped.final_state["bookmarks"][stream]["replication_key_value"]
+            == (emitted[-1]["updated_at"])
+        )
+        assert stopped.ids(stream) | resumed.ids(stream) == set(records)
+        assert not stopped.ids(stream) & resumed.ids(stream)
