@@ -157,16 +157,16 @@ class OssitSink(BatchSink):
                 index = problem.get("index")
                 if isinstance(index, int) and 0 <= index < len(lines):
                     return LoadError(
-                        problem.get("message") or exc.message,
+                        f"refused by the API: {problem.get('message') or exc.message}",
                         stream=self.stream_name,
                         line=lines[index],
                         field=problem.get("field"),
                     )
         field = exc.field if isinstance(exc, APIStatusError) else None
         if len(lines) == 1:
-            reason = f"the API refused it: {exc}"
+            reason = f"refused by the API: {exc}"
         else:
-            reason = f"the API refused the batch of input lines {lines[0]} to {lines[-1]}: {exc}"
+            reason = f"refused by the API (batch of input lines {lines[0]} to {lines[-1]}): {exc}"
         return LoadError(reason, stream=self.stream_name, line=lines[0], field=field)
 
 

@@ -18,9 +18,11 @@ BAD_AFTER = 2200
 
 
 def _points_schema() -> dict[str, Any]:
-    """The points schema without its required list, so the key-property check is reached."""
+    """The points schema without its required list, so the key-property check is reached,
+    and without the date format, so an impossible date reaches the API."""
     schema = ossit_schemas.record_schema("points")
     del schema["required"]
+    del schema["properties"]["reference_date"]["format"]
     return schema
 
 
@@ -56,7 +58,7 @@ CASES = {
     "schema violation": ("points", "value", "must be number"),
     "record before schema": ("intervals", None, "before a corresponding schema"),
     "missing key property": ("points", "statistic", "key property missing"),
-    "refused by the API": ("points", "reference_date", ""),
+    "refused by the API": ("points", "reference_date", "refused by the API"),
 }
 
 
