@@ -44,8 +44,8 @@ def _type(spec: dict) -> str:
     kind = "/".join(types) or "any"
     if spec.get("format"):
         kind += f" ({spec['format']})"
-    if "items" in spec and spec["items"].get("type"):
-        kind += f" of {spec['items']['type']}"
+    if spec.get("items", {}).get("type"):
+        kind += f" of {_type(spec['items'])}"
     return kind
 
 

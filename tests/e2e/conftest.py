@@ -213,7 +213,7 @@ def postgres_db(postgres_server: dict[str, str]) -> Iterator[dict[str, str]]:
 
     name = f"e2e_{uuid.uuid4().hex[:12]}"
     admin = psycopg.connect(**postgres_server, autocommit=True)
-    admin.execute(f'create database "{name}"')
+    admin.execute(f"create database \"{name}\" encoding 'UTF8' template template0")
     yield {**postgres_server, "dbname": name}
     admin.execute(f'drop database "{name}" with (force)')
     admin.close()

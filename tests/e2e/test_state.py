@@ -41,10 +41,18 @@ def saved_bookmarks(system_db: Any) -> dict[str, str]:
 
 
 def warehouse(path: Any) -> dict[str, dict[str, Any]]:
-    """{table: {id: _sdc_batched_at}}."""
+    """{table: {id: _sdc_batched_at}}; a table the run has not reached yet is empty."""
     with duckdb.connect(str(path), read_only=True) as con:
+        tables = {
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'ossit'"
+            ).fetchall()
+        }
         return {
             t: dict(con.execute(f"select id, _sdc_batched_at from ossit.{t}").fetchall())
+            if t in tables
+            else {}
             for t in RESOURCES
         }
 
