@@ -37,6 +37,9 @@ if t.TYPE_CHECKING:
 
     from tap_ossit.tap import TapOssit
 
+    Output = tuple[str, Callable[[dict], dict | None] | None]
+    """A stream map's alias and its transform (None: records pass unchanged)."""
+
 Page = list[dict[str, t.Any]]
 _position = operator.itemgetter("updated_at", "id")
 
@@ -113,13 +116,13 @@ class OssitStream(Stream):
         since = self.get_starting_replication_key_value(context)
         bookmark = self.get_context_state(context).get("replication_key_value")
         # The record at the bookmark was emitted by the run that wrote it (not so a start_date).
-        emitted = since if since is not None and since == bookmark else None
+        already_emitted = since if since is not None and since == bookmark else None
         groups = list(dict.fromkeys(self.config.get("groups") or ()))
         for page in self._fetch(None if since is None else _api_timestamp(since), groups):
             records = page
-            if emitted is not None and page[0]["updated_at"] == emitted:
+            if already_emitted is not None and page[0]["updated_at"] == already_emitted:
                 records = page[1:]
-            emitted = None
+            already_emitted = None
             if groups and self.group_name_field:
                 records = [r for r in records if r[self.group_name_field] in groups]
             yield records, page[-1]["updated_at"]
@@ -143,7 +146,7 @@ class OssitStream(Stream):
         except (AuthenticationError, PermissionDeniedError) as exc:
             raise DomainKeyRefusedError(exc.status_code) from None
 
-    def _outputs(self) -> list[tuple[str, Callable[[dict], dict | None] | None]]:
+    def _outputs(self) -> list[Output]:
         """(stream alias, transform) per active stream map; None passes records unchanged."""
         return [
             (
@@ -156,7 +159,7 @@ class OssitStream(Stream):
             if not isinstance(stream_map, RemoveRecordTransform)
         ]
 
-    def _write_page(self, records: Page, outputs: list[tuple[str, t.Any]]) -> None:
+    def _write_page(self, records: Page, outputs: list[Output]) -> None:
         """Write one page as RECORD messages on every output of the stream maps."""
         if any(not selected for selected in self.mask.values()):
             for record in records:

@@ -113,7 +113,7 @@ class TapOssit(Tap):
     message_writer_class = PageWriter
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """Validate against the JSON Schema, then the cross-field checks, before any request."""
+        """The JSON Schema first, then what it cannot express; all before any request."""
         errors = super()._validate_config(raise_errors=raise_errors)
         if not errors:
             errors = _setting_errors(self.config)
