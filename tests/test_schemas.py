@@ -8,6 +8,7 @@ tests keep the copies in the OpenAPI document from drifting away from the record
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -205,8 +206,9 @@ def test_openapi_covers_every_path_of_the_contract(doc: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    uv = os.environ.get("UV", "uv")  # `uv run` names its own binary in $UV
     subprocess.run(
-        ["uv", "build", "--wheel", str(SCHEMAS_PROJECT), "-o", str(out)],
+        [uv, "build", "--wheel", str(SCHEMAS_PROJECT), "-o", str(out)],
         check=True,
         capture_output=True,
     )
