@@ -21,7 +21,7 @@ from singer_sdk.mapper import SameRecordTransform, StreamMap
 from singer_sdk.target_base import Target
 
 from target_ossit.destination import Destination
-from target_ossit.errors import UnknownStreamError
+from target_ossit.errors import InputError, UnknownStreamError
 from target_ossit.reader import NumberedSingerReader
 from target_ossit.sender import Sender
 from target_ossit.sinks import SINKS, OssitSink
@@ -183,6 +183,11 @@ class TargetOssit(Target):
         if sink._batch_records_read >= self.batch_size:
             self.drain_one(sink)
         self._handle_max_record_age()
+
+    def _process_batch_message(self, message_dict: dict) -> None:
+        """Refuse BATCH messages: their records would bypass validation and staging."""
+        msg = "BATCH messages are not supported; run the tap without its `batch_config`"
+        raise InputError(msg, stream=message_dict.get("stream"))
 
     def _process_state_message(self, message_dict: dict) -> None:
         """Hold the state until every record read before it has been acknowledged."""

@@ -100,11 +100,21 @@ def test_bad_input_fails_on_its_line_and_keeps_earlier_batches(
     assert destination.points() == written
 
 
-def test_a_line_that_is_not_a_singer_message_is_refused(singer: Any, target_cli: Any) -> None:
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ({"type": "RECORDS", "stream": "points"}, "unknown Singer message type 'RECORDS'"),
+        ({"type": "BATCH", "stream": "points", "encoding": {"format": "jsonl"}, "manifest": []},
+         "BATCH messages are not supported"),
+    ],
+)  # fmt: skip
+def test_a_message_the_target_cannot_apply_is_refused(
+    message: dict[str, Any], reason: str, singer: Any, target_cli: Any
+) -> None:
     singer.schema("points")
-    line = singer.add({"type": "RECORDS", "stream": "points"})
+    line = singer.add(message)
 
     run = target_cli.run(singer.write())
 
     assert run.returncode == 1
-    assert f"input line {line}: unknown Singer message type 'RECORDS'" in run.stderr
+    assert f"input line {line}: {reason}" in run.stderr
