@@ -107,9 +107,8 @@ class OssitSink(BatchSink):
         except KeyError as exc:
             msg = f"a record of kind '{self.kind}' needs this field"
             raise InvalidRecordError(msg, stream=self.stream_name, field=str(exc.args[0])) from None
-        if item is not None:
-            context["items"].append(item)
-            context["lines"].append(self._target.line_number)
+        context["items"].append(item)
+        context["lines"].append(self._target.line_number)
 
     def process_batch(self, context: dict) -> None:
         """Hand the staged items to the target's sender, which sends them in input order."""
@@ -124,8 +123,8 @@ class OssitSink(BatchSink):
         return bool(self._pending_batch and self._pending_batch.get("items"))
 
     @abc.abstractmethod
-    def shape(self, record: dict[str, Any]) -> Item | None:
-        """The API item for a record, or None when nothing needs writing."""
+    def shape(self, record: dict[str, Any]) -> Item:
+        """The API item that writes (or deletes) what the record describes."""
 
     @abc.abstractmethod
     def send(self, items: list[Item], lines: list[int]) -> None:
@@ -175,7 +174,7 @@ class PointsSink(OssitSink):
 
     kind = "points"
 
-    def shape(self, record: dict[str, Any]) -> Item | None:
+    def shape(self, record: dict[str, Any]) -> Item:
         """A ``set`` item (or the record's ``method``), or a ``delete`` item."""
         group, statistic, day = record["group"], record["statistic"], record["reference_date"]
         if record.get("deleted_at") is None:
@@ -221,7 +220,7 @@ class IntervalsSink(OssitSink):
 
     _OPTIONAL = ("statistic", "name", "end", "metadata")
 
-    def shape(self, record: dict[str, Any]) -> Item | None:
+    def shape(self, record: dict[str, Any]) -> Item:
         """An upsert item carrying the fields the record has, or a ``delete`` item."""
         external_id = record.get("external_id") or record.get("id")
         if not external_id:
@@ -273,7 +272,7 @@ class StatisticGroupsSink(_OneByOneSink):
 
     kind = "statistic_groups"
 
-    def shape(self, record: dict[str, Any]) -> Item | None:
+    def shape(self, record: dict[str, Any]) -> Item:
         """The group's name, its description when the record has one, and whether deleted."""
         item: Item = {"name": record["name"], "delete": record.get("deleted_at") is not None}
         if "description" in record:
@@ -289,15 +288,17 @@ class StatisticGroupsSink(_OneByOneSink):
                 groups.delete(name)
             destination.forget_group(name)
             return
+        # A null description cannot be sent (the client leaves None fields unchanged).
+        description = item.get("description")
         current = destination.group(name)
         if current is None:
             try:
-                current = groups.create(name, description=item.get("description"))
+                current = groups.create(name, description=description)
             except ConflictError:  # created since the cache was read (by create_missing)
-                current = groups.update(name, description=item.get("description"))
-        elif "description" in item and current.get("description") != item["description"]:
-            current = groups.update(name, description=item["description"])
-        destination.remember_group(current)
+                current = groups.update(name, description=description) if description else None
+        elif description is not None and current.get("description") != description:
+            current = groups.update(name, description=description)
+        destination.remember_group(current or {"name": name})
 
 
 class StatisticsSink(_OneByOneSink):
@@ -310,7 +311,7 @@ class StatisticsSink(_OneByOneSink):
 
     _METADATA = ("unit", "description")
 
-    def shape(self, record: dict[str, Any]) -> Item | None:
+    def shape(self, record: dict[str, Any]) -> Item:
         """The statistic's key, the metadata the record has, and whether deleted."""
         item: Item = {
             "group": record["group"],
@@ -326,7 +327,8 @@ class StatisticsSink(_OneByOneSink):
         """Create, update, purge or leave alone the statistic of that group and name."""
         statistics, destination = self._target.client.statistics, self._target.destination
         group, name = item["group"], item["name"]
-        metadata = {key: item[key] for key in self._METADATA if key in item}
+        # Null metadata cannot be sent (the client leaves None fields unchanged).
+        metadata = {key: item[key] for key in self._METADATA if item.get(key) is not None}
         if item["delete"]:
             if not destination.deleted_with_parent(group):
                 with suppress(NotFoundError):  # never loaded, or deleted before: as wanted
@@ -339,10 +341,10 @@ class StatisticsSink(_OneByOneSink):
             try:
                 current = statistics.create(group, name, **metadata)
             except ConflictError:  # created since the cache was read (by create_missing)
-                current = statistics.update_metadata(group, name, **metadata)
+                current = statistics.update_metadata(group, name, **metadata) if metadata else None
         elif any(current.get(key) != value for key, value in metadata.items()):
             current = statistics.update_metadata(group, name, **metadata)
-        destination.remember_statistic(current)
+        destination.remember_statistic(current or {"group": group, "name": name})
 
     def _ensure_group(self, group: str) -> None:
         """Create the parent group when the destination lacks it (a statistic needs one)."""

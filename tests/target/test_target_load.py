@@ -207,3 +207,27 @@ def test_an_unknown_stream_names_the_setting_that_maps_it(singer: Any, target_cl
     assert "unknown stream 'daily_kpis'" in run.stderr
     assert "stream_kinds" in run.stderr
     assert "input line 1" in run.stderr
+
+
+def test_parents_that_arrive_after_their_children_update_what_create_missing_made(
+    singer: Any, point: Any, target_cli: Any, destination: Any
+) -> None:
+    """The group and statistic cache is read at the first group; the points then create
+    g2 and its statistic, so the later records of those find them taken (409) and update."""
+    singer.schema("statistic_groups")
+    singer.record("statistic_groups", _group("g1", "first"))
+    singer.schema("statistics")
+    singer.record("statistics", _statistic("g1", "s1", "kg"))
+    singer.schema("points")
+    singer.record("points", point("g2", "s1", 0, 5.0))
+    singer.record("statistic_groups", _group("g2", "second"))
+    singer.record("statistics", _statistic("g2", "s1", "m"))
+
+    run = target_cli.run(singer.write())
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    groups = {g["name"]: g["description"] for g in destination.records("statistic_groups")}
+    assert groups == {"g1": "first", "g2": "second"}
+    units = {(s["group"], s["name"]): s["unit"] for s in destination.records("statistics")}
+    assert units == {("g1", "s1"): "kg", ("g2", "s1"): "m"}
+    assert destination.points() == {("g2", "s1", "2025-01-01"): 5.0}
