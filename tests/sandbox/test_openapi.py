@@ -43,9 +43,11 @@ schema.config.generation.update(
 
 STATISTIC_DELETE = ("delete", "/v1/api/statistics/{group}/{statistic}")
 # An interval's `end >= start`, also against the stored interval on a partial update; in a
-# batch, a named group, statistic or interval that does not exist (random data cannot know).
+# batch, a named group, statistic or interval that does not exist, or an external_id that another
+# interval holds (random data cannot know).
 PROSE_RULES = re.compile(
     r"must not be before start|not found|^no such |is required to create an interval"
+    r"|already used by another interval"
 )
 
 
