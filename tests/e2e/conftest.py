@@ -2,8 +2,9 @@
 
 Meltano runs against the repository's own `meltano.yml` (MELTANO_PROJECT_ROOT), with plugin
 virtualenvs in the repository's git-ignored `.meltano/` so `meltano install` is paid once and
-reused by later sessions. Everything a test writes (the system database holding its state, the
-DuckDB file, logs) goes to its tmp_path through environment variables.
+reused by later sessions. Each test gets its own Meltano directory (MELTANO_SYS_DIR_ROOT) that
+links to those virtualenvs but keeps its own run files, logs, system database (the state) and
+DuckDB file, so tests never share anything a run writes, even with a quick start running.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ RESOURCES = ("statistic_groups", "statistics", "points", "intervals")
 PG_VARS = ("OSSIT_TEST_PG_HOST", "OSSIT_TEST_PG_PORT", "OSSIT_TEST_PG_USER")
 
 
+SHARED_SYS_DIR = REPO / ".meltano"
+PLUGIN_DIRS = ("extractors", "loaders")
+
+
 def _base_env(system_dir: Path) -> dict[str, str]:
     """The environment of a meltano command: nothing inherited that could point elsewhere."""
     env = {
@@ -40,6 +45,7 @@ def _base_env(system_dir: Path) -> dict[str, str]:
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
         MELTANO_PROJECT_ROOT=str(REPO),
         MELTANO_ENVIRONMENT="dev",
+        MELTANO_SYS_DIR_ROOT=str(system_dir),
         MELTANO_DATABASE_URI=f"sqlite:///{system_dir}/meltano.db",
         MELTANO_SEND_ANONYMOUS_USAGE_STATS="false",
         MELTANO_DISABLE_TRACKING="true",
@@ -54,9 +60,10 @@ def _base_env(system_dir: Path) -> dict[str, str]:
 class Meltano:
     """Runs meltano commands for one test, with that test's settings in the environment."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, system_dir: Path) -> None:
         self.workdir = workdir
-        self.env = _base_env(workdir)
+        self.system_db = system_dir / "meltano.db"
+        self.env = _base_env(system_dir)
         self.warehouse = workdir / "warehouse.duckdb"
         self.env["TARGET_DUCKDB_PATH"] = str(self.warehouse)
 
@@ -84,15 +91,15 @@ class Meltano:
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
         """Start `meltano ARGS` in its own process group (so the whole pipeline can be killed)."""
-        log = (self.workdir / f"meltano-{uuid.uuid4().hex[:8]}.log").open("wb")
-        return subprocess.Popen(
-            [str(VENV_BIN / "meltano"), *args],
-            env=self.env,
-            cwd=self.workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with (self.workdir / f"meltano-{uuid.uuid4().hex[:8]}.log").open("wb") as log:
+            return subprocess.Popen(
+                [str(VENV_BIN / "meltano"), *args],
+                env=self.env,
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     @staticmethod
     def kill(proc: subprocess.Popen[bytes]) -> None:
@@ -110,13 +117,18 @@ class Meltano:
 @pytest.fixture(scope="session")
 def meltano_installed(tmp_path_factory: pytest.TempPathFactory) -> None:
     """`meltano install` once per session; venvs persist in .meltano/ between sessions."""
-    Meltano(tmp_path_factory.mktemp("meltano-install"))("install", timeout=1800)
+    workdir = tmp_path_factory.mktemp("meltano-install")
+    Meltano(workdir, SHARED_SYS_DIR)("install", timeout=1800)
 
 
 @pytest.fixture
 def meltano(meltano_installed: None, tmp_path: Path) -> Meltano:
-    """A meltano runner with this test's own system database (state) and warehouse file."""
-    return Meltano(tmp_path)
+    """A meltano runner with its own Meltano directory, linked to the installed plugins."""
+    system_dir = tmp_path / "meltano-sys"
+    system_dir.mkdir()
+    for name in PLUGIN_DIRS:
+        (system_dir / name).symlink_to(SHARED_SYS_DIR / name, target_is_directory=True)
+    return Meltano(tmp_path, system_dir)
 
 
 def _snapshot(client: OssitClient) -> dict[str, list[dict]]:
@@ -130,10 +142,16 @@ def _snapshot(client: OssitClient) -> dict[str, list[dict]]:
 
 @pytest.fixture
 def snapshot() -> Any:
-    """snapshot(base_url, key) -> every record of the domain, tombstones included, per stream."""
+    """snapshot(base_url, key) -> every record of the domain, tombstones included, per stream.
 
-    def take(base_url: str, key: str) -> dict[str, list[dict]]:
-        with OssitClient(key, base_url=base_url, max_retries=20) as client:
+    `budget` must match the connectors' max_requests_per_hour when a test raises it: the
+    budget file is shared per key and URL.
+    """
+
+    def take(base_url: str, key: str, budget: int = 1000) -> dict[str, list[dict]]:
+        with OssitClient(
+            key, base_url=base_url, max_retries=20, max_requests_per_hour=budget
+        ) as client:
             return _snapshot(client)
 
     return take
