@@ -28,7 +28,7 @@ def assert_same_domain(view_a: dict, view_b: dict) -> None:
 def test_migration_twice_then_with_faults(
     meltano, sandbox, domain_key, domain_view, ossit, sandbox_factory
 ) -> None:
-    sandbox.generate(domain_key, groups=2, statistics=3, days=60, intervals=15, seed=3)
+    sandbox.generate(domain_key, groups=2, statistics=3, days=30, intervals=10, seed=3)
     destination = sandbox.create_domain("e2e-migration-b")
     source_view = domain_view(sandbox.base_url, domain_key)
     assert source_view["points"] and source_view["intervals"]
@@ -53,7 +53,7 @@ def test_migration_twice_then_with_faults(
     # A faulty server: 10% of requests fail with 5xx, 5% of writes lose their answer.
     faulty = sandbox_factory(fail_rate=0.1, drop_rate=0.05, fault_seed=5)
     source = faulty.create_domain("e2e-faulty-a")
-    faulty.generate(source, groups=2, statistics=3, days=60, intervals=15, seed=3)
+    faulty.generate(source, groups=2, statistics=3, days=30, intervals=10, seed=3)
     target = faulty.create_domain("e2e-faulty-b")
     expected = domain_view(faulty.base_url, source)
     for refresh in ((), ("--full-refresh",)):
