@@ -13,6 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from ossit_client import OssitClient
 
 
+def _timestamp(moment: datetime) -> str:
+    """The API's timestamp form (6 fractional digits, Z)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def main() -> None:
     base_url = os.environ["TAP_OSSIT_BASE_URL"]
     with OssitClient(os.environ["TAP_OSSIT_DOMAIN_KEY"], base_url=base_url) as client:
@@ -32,13 +37,16 @@ def main() -> None:
             print(f"  deleted a day     {second['group']} / {second['name']} @ {day}")
 
         open_interval = next((i for i in client.intervals.list() if i["end"] is None), None)
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        now = datetime.now(UTC)
         if open_interval is not None:
-            client.intervals.update(open_interval["id"], end=now)
+            # Close it now, or an hour after its start if the demo started it in the future.
+            start = datetime.fromisoformat(open_interval["start"])
+            end = max(now, start + timedelta(hours=1))
+            client.intervals.update(open_interval["id"], end=_timestamp(end))
             print(f"  closed interval   {open_interval['type']} {open_interval['name']!r}")
         else:
             created = client.intervals.create(
-                group=group["name"], type="custom", name="Quick start", start=now
+                group=group["name"], type="custom", name="Quick start", start=_timestamp(now)
             )
             print(f"  opened interval   custom {created['name']!r}")
 
