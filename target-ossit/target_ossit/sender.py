@@ -11,7 +11,8 @@ acknowledged.  When the state arrives, those batches are the ones handed over so
 plus, if a sink has staged records, the one those will form; batches are acknowledged
 in order, so the state is released when that many batches have been.  Releasing also
 happens on the sender thread, the moment the batch that completes a state is
-acknowledged, so a state is not held back while the input is idle.
+acknowledged, so a state is not held back while the input is idle.  Once a batch has
+failed, nothing more is sent and no state is released.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Sender:
         self._lock = threading.RLock()
         self._held: deque[tuple[int, State]] = deque()
         self._written: State | None = None
+        self._failed = False
 
     def submit(self, send: Callable[[], None]) -> None:
         """Hand a batch over: it is sent once the previous one is acknowledged."""
@@ -50,9 +52,15 @@ class Sender:
 
     def wait(self) -> None:
         """Wait for the batch in flight; its error is raised here, on the caller's thread."""
-        if self._in_flight is not None:
-            future, self._in_flight = self._in_flight, None
+        future = self._in_flight
+        if future is None:
+            return
+        try:
             future.result()
+        finally:
+            # Cleared only now: a termination signal that drains meanwhile waits for it too.
+            if self._in_flight is future:
+                self._in_flight = None
 
     def settle(self) -> None:
         """After an error elsewhere: let the batch in flight finish and release its states."""
@@ -72,19 +80,28 @@ class Sender:
         self.wait()
         with self._lock:
             self._held.clear()
-            self._write(state)
+            if not self._failed:
+                self._write(state)
 
     def close(self) -> None:
         """Stop the thread (after the batch in flight, if any)."""
         self._executor.shutdown()
 
     def _send(self, send: Callable[[], None]) -> None:
-        send()
+        if self._failed:
+            raise RuntimeError("not sent: an earlier batch failed")
+        try:
+            send()
+        except BaseException:
+            self._failed = True  # states are counted in batches: none is released any more
+            raise
         with self._lock:
             self._acknowledged += 1
             self._release()
 
     def _release(self) -> None:
+        if self._failed:
+            return
         newest = None
         while self._held and self._held[0][0] <= self._acknowledged:
             newest = self._held.popleft()[1]

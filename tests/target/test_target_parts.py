@@ -144,3 +144,23 @@ def test_a_failed_batch_releases_no_state_and_stops_the_next() -> None:
 
     assert written == []
     sender.close()
+
+
+def test_after_a_failed_batch_nothing_more_is_sent_or_released() -> None:
+    written: list[dict] = []
+    sender = Sender(written.append)
+    failing, later = _Gate(fail=True), _Gate()
+    sender.submit(failing)
+    sender.hold({"s": 1}, records_staged=False)
+    failing.release.set()
+    with pytest.raises(RuntimeError, match="refused"):
+        sender.wait()
+
+    later.release.set()
+    sender.submit(later)  # as a drain on a termination signal would
+    with pytest.raises(RuntimeError, match="an earlier batch failed"):
+        sender.wait()
+    sender.write_now({"s": 2})
+
+    assert written == []
+    sender.close()
