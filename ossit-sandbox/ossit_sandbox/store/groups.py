@@ -8,7 +8,7 @@ from typing import Any
 from ossit_sandbox.errors import conflict, not_found
 from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.listing import ListQuery, list_page
-from ossit_sandbox.store.records import GROUP_SELECT, fetch_one, group_row, parse_id
+from ossit_sandbox.store.records import GROUPS, fetch_one, parse_id
 
 
 def find_group(conn: sqlite3.Connection, domain_id: int, ref: str) -> int | None:
@@ -35,7 +35,7 @@ def resolve_group(conn: sqlite3.Connection, domain_id: int, ref: str) -> int:
 
 def group_record(conn: sqlite3.Connection, gid: int) -> dict[str, Any]:
     """One group record."""
-    return fetch_one(conn, GROUP_SELECT, "g", group_row, gid)
+    return fetch_one(conn, GROUPS, gid)
 
 
 def _check_name_free(conn: sqlite3.Connection, domain_id: int, name: str) -> None:
@@ -148,4 +148,4 @@ def get_group(store: Store, domain_id: int, ref: str) -> dict:
 
 def list_groups(store: Store, domain_id: int, query: ListQuery) -> dict:
     """A page of the domain's groups."""
-    return list_page(store.conn, GROUP_SELECT, "g", group_row, domain_id, query)
+    return list_page(store.conn, GROUPS, domain_id, query)

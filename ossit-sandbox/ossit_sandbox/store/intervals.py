@@ -9,15 +9,14 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ossit_sandbox.errors import ApiError, invalid, not_found
+from ossit_sandbox.errors import ApiError, conflict, invalid, not_found
 from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.groups import find_group, insert_group
 from ossit_sandbox.store.listing import ListQuery, list_page
 from ossit_sandbox.store.records import (
-    INTERVAL_SELECT,
+    INTERVALS,
     fetch_by_ids,
     fetch_one,
-    interval_row,
     parse_id,
 )
 
@@ -27,7 +26,7 @@ _REQUIRED_ON_CREATE = ("group", "type", "start")
 
 def interval_record(conn: sqlite3.Connection, iid: int) -> dict[str, Any]:
     """One interval record."""
-    return fetch_one(conn, INTERVAL_SELECT, "i", interval_row, iid)
+    return fetch_one(conn, INTERVALS, iid)
 
 
 def _existing(
@@ -78,6 +77,9 @@ def upsert_interval(
                            field="group")  # fmt: skip
         new["group_id"] = gid
     new.update({k: v for k, v in fields.items() if k in _COLUMNS})
+    owner = _existing(tx.conn, domain_id, None, new["external_id"])
+    if owner is not None and (row is None or owner[0] != row[0]):
+        raise conflict(f"external_id {new['external_id']!r} is already used by another interval")
     if new["end"] is not None and new["end"] < new["start"]:
         raise invalid("end", "must not be before start")
     if row is not None:
@@ -179,7 +181,7 @@ def write_batch(
                 iids.append(iid)
         if errors:
             raise ApiError(422, "invalid_items", f"{len(errors)} item(s) are invalid", items=errors)
-        return fetch_by_ids(tx.conn, INTERVAL_SELECT, "i", interval_row, iids)
+        return fetch_by_ids(tx.conn, INTERVALS, iids)
 
 
 def list_intervals(
@@ -195,6 +197,4 @@ def list_intervals(
     if kind is not None:
         where.append("i.type = ?")
         args.append(kind)
-    return list_page(
-        store.conn, INTERVAL_SELECT, "i", interval_row, domain_id, query, tuple(where), tuple(args)
-    )
+    return list_page(store.conn, INTERVALS, domain_id, query, tuple(where), tuple(args))

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from ossit_sandbox.errors import invalid
-from ossit_sandbox.store.records import Convert
+from ossit_sandbox.store.records import RecordType
 
 
 @dataclass(frozen=True)
@@ -49,19 +49,19 @@ def decode_cursor(text: str) -> tuple[str, int]:
 
 def list_page(
     conn: sqlite3.Connection,
-    select: str,
-    alias: str,
-    convert: Convert,
+    kind: RecordType,
     domain_id: int,
     query: ListQuery,
     where: tuple[str, ...] = (),
     args: tuple[Any, ...] = (),
 ) -> dict[str, Any]:
-    """One page ``{"data": [...], "next_cursor": ...}`` of ``select`` within a domain.
+    """One page ``{"data": [...], "next_cursor": ...}`` of a record type within a domain.
 
     The WHERE clause leads with ``domain_id`` and a range on ``(updated_at, id)`` so SQLite
-    walks the ``*_sync`` index and stops after ``limit + 1`` rows.
+    walks the ``*_sync`` index and stops after ``limit + 1`` rows. The page and any
+    lookups its conversion makes read one snapshot.
     """
+    alias = kind.alias
     clauses = [f"{alias}.domain_id = ?", *where]
     params: list[Any] = [domain_id, *args]
     if query.cursor is not None:
@@ -72,11 +72,19 @@ def list_page(
         params.append(query.updated_since)
     if not query.include_deleted:
         clauses.append(f"{alias}.deleted_at IS NULL")
-    sql = f"{select} WHERE {' AND '.join(clauses)} ORDER BY {alias}.updated_at, {alias}.id LIMIT ?"
+    sql = (
+        f"{kind.select} WHERE {' AND '.join(clauses)}"
+        f" ORDER BY {alias}.updated_at, {alias}.id LIMIT ?"
+    )
     params.append(query.limit + 1)
-    rows = conn.execute(sql, params).fetchall()
-    more = len(rows) > query.limit
-    if more:
-        del rows[query.limit :]
+    conn.execute("BEGIN")
+    try:
+        rows = conn.execute(sql, params).fetchall()
+        more = len(rows) > query.limit
+        if more:
+            del rows[query.limit :]
+        data = kind.convert(conn, rows)
+    finally:
+        conn.execute("COMMIT")
     next_cursor = encode_cursor(rows[-1][-2], rows[-1][-1]) if more else None
-    return {"data": [convert(row) for row in rows], "next_cursor": next_cursor}
+    return {"data": data, "next_cursor": next_cursor}

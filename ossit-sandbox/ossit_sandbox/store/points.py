@@ -13,7 +13,7 @@ from typing import Any
 from ossit_sandbox.errors import ApiError, not_found
 from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.groups import find_group, insert_group, resolve_group
-from ossit_sandbox.store.records import POINT_SELECT, fetch_by_ids, fetch_one, point_row
+from ossit_sandbox.store.records import POINTS, fetch_by_ids, fetch_one
 from ossit_sandbox.store.statistics import (
     find_statistic,
     insert_statistic,
@@ -145,7 +145,7 @@ def delete_day(store: Store, domain_id: int, group: str, name: str, day: str) ->
         if pid is None:
             raise not_found("point", f"{group}/{name}/{day}")
         refresh_latest(tx, [sid])
-    return fetch_one(store.conn, POINT_SELECT, "p", point_row, pid)
+    return fetch_one(store.conn, POINTS, pid)
 
 
 def _resolve_items(
@@ -199,4 +199,4 @@ def write_batch(
             if pid is not None:
                 pids.append(pid)
         refresh_latest(tx, sids)
-        return fetch_by_ids(tx.conn, POINT_SELECT, "p", point_row, pids)
+        return fetch_by_ids(tx.conn, POINTS, pids)

@@ -10,12 +10,10 @@ from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.groups import resolve_group
 from ossit_sandbox.store.listing import ListQuery, list_page
 from ossit_sandbox.store.records import (
-    POINT_SELECT,
-    STATISTIC_SELECT,
+    POINTS,
+    STATISTICS,
     fetch_one,
     parse_id,
-    point_row,
-    statistic_row,
 )
 
 
@@ -43,7 +41,7 @@ def resolve_statistic(conn: sqlite3.Connection, domain_id: int, group: str, name
 
 def statistic_record(conn: sqlite3.Connection, sid: int) -> dict[str, Any]:
     """One statistic record."""
-    return fetch_one(conn, STATISTIC_SELECT, "s", statistic_row, sid)
+    return fetch_one(conn, STATISTICS, sid)
 
 
 def _check_name_free(conn: sqlite3.Connection, gid: int, name: str) -> None:
@@ -140,9 +138,7 @@ def list_statistics(store: Store, domain_id: int, query: ListQuery, group: str |
     if group is not None:
         clause, args = _name_or_id("g.name", "g.id", "grp_", group)
         where = (clause,)
-    return list_page(
-        store.conn, STATISTIC_SELECT, "s", statistic_row, domain_id, query, where, args
-    )
+    return list_page(store.conn, STATISTICS, domain_id, query, where, args)
 
 
 def list_points(
@@ -158,23 +154,29 @@ def list_points(
     """A page of the domain's points, with the optional filters of ``GET /v1/api/points``."""
     where: list[str] = []
     args: list = []
-    if group is not None:
-        clause, extra = _name_or_id("g.name", "g.id", "grp_", group)
-        where.append(clause)
-        args.extend(extra)
-    if statistic is not None:
-        clause, extra = _name_or_id("s.name", "s.id", "stat_", statistic)
-        where.append(clause)
-        args.extend(extra)
+    if group is not None or statistic is not None:
+        # Resolve the names to statistic ids first; the page itself joins nothing.
+        inner = ["s.domain_id = ?"]
+        args.append(domain_id)
+        for ref, column, id_column, prefix in (
+            (group, "g.name", "g.id", "grp_"),
+            (statistic, "s.name", "s.id", "stat_"),
+        ):
+            if ref is not None:
+                clause, extra = _name_or_id(column, id_column, prefix, ref)
+                inner.append(clause)
+                args.extend(extra)
+        where.append(
+            "p.statistic_id IN (SELECT s.id FROM statistics s JOIN groups g ON g.id = s.group_id"
+            f" WHERE {' AND '.join(inner)})"
+        )
     if from_date is not None:
         where.append("p.reference_date >= ?")
         args.append(from_date)
     if to_date is not None:
         where.append("p.reference_date <= ?")
         args.append(to_date)
-    return list_page(
-        store.conn, POINT_SELECT, "p", point_row, domain_id, query, tuple(where), tuple(args)
-    )
+    return list_page(store.conn, POINTS, domain_id, query, tuple(where), tuple(args))
 
 
 def list_statistic_points(
@@ -182,6 +184,4 @@ def list_statistic_points(
 ) -> dict:
     """A page of one live statistic's points."""
     sid = resolve_statistic(store.conn, domain_id, group, name)
-    return list_page(
-        store.conn, POINT_SELECT, "p", point_row, domain_id, query, ("p.statistic_id = ?",), (sid,)
-    )
+    return list_page(store.conn, POINTS, domain_id, query, ("p.statistic_id = ?",), (sid,))
