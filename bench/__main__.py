@@ -8,6 +8,7 @@ shown in the table, since this is a measurement, not a test.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     start = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix=f"ossit-bench-{profile.name}-"))
+    # The programs under test keep their request budget in this folder, not in the user's cache:
+    # every run starts with a fresh budget and leaves nothing behind.
+    os.environ["OSSIT_CLIENT_STATE_DIR"] = str(workdir / "client-state")
     environment = Environment(profile, workdir)
     metrics: list[Metric] = []
     errors: dict[str, str] = {}

@@ -1,8 +1,9 @@
 """Running the programs under test as real subprocesses and measuring them.
 
 Wall time is the whole process, start-up included, as a user sees it. Peak RSS
-of a child comes from `os.wait4` (the kernel's own high-water mark, no polling
-error); a long-lived server is sampled by `PeakRss` instead.
+is the kernel's high-water mark of the process (`VmHWM`), sampled until it
+exits: `wait4`'s `ru_maxrss` would not do, since Linux carries the parent's
+high-water mark across fork and exec, so every child would look as big as this one.
 """
 
 from __future__ import annotations
@@ -60,21 +61,20 @@ def run_measured(
     ):
         start = time.perf_counter()
         process = subprocess.Popen(argv, stdin=source, stdout=sink, stderr=errors, cwd=REPO_ROOT)
-        killer = threading.Timer(timeout_s, process.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            killer.cancel()
+        with PeakRss(process.pid) as memory:
+            try:
+                process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         wall_s = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         tail = log.read_text(errors="replace").strip().splitlines()[-15:]
         raise BenchError(
             f"{Path(argv[0]).name} {' '.join(argv[1:3])} exited with {process.returncode}; "
             f"last lines of {log}:\n" + "\n".join(tail)
         )
-    return Run(wall_s=wall_s, max_rss_mb=usage.ru_maxrss / 1024)  # ru_maxrss is in KiB
+    return Run(wall_s=wall_s, max_rss_mb=memory.peak_mb)
 
 
 def console_script(name: str) -> str:
@@ -97,8 +97,17 @@ def write_json_file(path: Path, value: Any) -> Path:
     return path
 
 
+def _high_water_mb(process: psutil.Process) -> float:
+    """The process's peak RSS so far (`VmHWM` in /proc/PID/status), in MiB."""
+    with open(f"/proc/{process.pid}/status", "rb") as status:
+        for line in status:
+            if line.startswith(b"VmHWM:"):
+                return int(line.split()[1]) / 1024  # the kernel writes it in kB
+    return process.memory_info().rss / 2**20
+
+
 class PeakRss:
-    """Samples the RSS of a running process (and its children) in a thread; keeps the peak."""
+    """Samples the peak RSS of a running process (and its children) in a thread; keeps the max."""
 
     def __init__(self, pid: int, interval_s: float = 0.05) -> None:
         self._process = psutil.Process(pid)
@@ -110,10 +119,10 @@ class PeakRss:
     def _sample(self) -> None:
         try:
             tree = [self._process, *self._process.children(recursive=True)]
-            total = sum(process.memory_info().rss for process in tree)
-        except psutil.Error:
-            return
-        self.peak_mb = max(self.peak_mb, total / 2**20)
+            total_mb = sum(_high_water_mb(process) for process in tree)
+        except (psutil.Error, OSError):
+            return  # the process has just exited: the previous sample is its last
+        self.peak_mb = max(self.peak_mb, total_mb)
 
     def _poll(self) -> None:
         while not self._stop.wait(self._interval_s):

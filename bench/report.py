@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +113,11 @@ def write_json(
         "profile": profile,
         "started_at": started_at,
         "duration_s": round(duration_s, 1),
-        "host": {"python": platform.python_version(), "machine": platform.machine()},
+        "host": {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+        },
         "metrics": [metric.to_json() for metric in sorted(metrics, key=lambda m: m.section)],
         "errors": errors,
     }

@@ -164,7 +164,7 @@ def run(env: Environment) -> list[Metric]:
             value=big_rss_mb,
             unit="MB",
             goal=Goal("<=", 200),
-            detail="kernel high-water mark of the tap process (wait4)",
+            detail="high-water mark (VmHWM) of the tap process",
             raw={"mb": big_rss_mb},
         ),
     ]
