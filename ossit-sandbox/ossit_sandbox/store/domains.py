@@ -46,8 +46,7 @@ def create_domain(store: Store, name: str, time_zone: str = "UTC") -> Domain:
             "INSERT INTO domains (key, name, time_zone, created_at) VALUES (?, ?, ?, ?)",
             (key, name, time_zone, created_at),
         )
-        domain_id = cur.lastrowid
-    assert domain_id is not None
+        domain_id = int(cur.lastrowid or 0)
     return Domain(domain_id, key, name, time_zone, created_at)
 
 
