@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     # The programs under test keep their request budget in this folder, not in the user's cache:
     # every run starts with a fresh budget and leaves nothing behind.
     os.environ["OSSIT_CLIENT_STATE_DIR"] = str(workdir / "client-state")
+    # Installed programs normally start from cached bytecode; without it every start of the
+    # SDK-based programs would spend a second compiling (see `harness.warm_up`).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     environment = Environment(profile, workdir)
     metrics: list[Metric] = []
     errors: dict[str, str] = {}

@@ -18,6 +18,7 @@ from bench.harness import (
     python_module,
     run_measured,
     say,
+    warm_up,
     write_json_file,
 )
 from bench.report import Goal, Metric
@@ -40,6 +41,8 @@ def _full_syncs(env: Environment, source: Source) -> tuple[dict[str, Run], int, 
     config = env.tap_config("tap-big", source.server, source.key)
     profile = env.profile
     order = ["baseline", "tap"] * profile.tap_repeats + ["sdk"] * profile.sdk_repeats
+    for subject in NAMES:
+        warm_up(_argv(subject, config)[:-2], env.path(f"logs/warm-up-{subject}.log"))
     best: dict[str, Run] = {}
     tap_requests = 0
     tap_rss_mb = 0.0

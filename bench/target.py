@@ -12,7 +12,15 @@ import math
 from pathlib import Path
 
 from bench.environment import Environment, read_back
-from bench.harness import BenchError, Run, console_script, python_module, run_measured, say
+from bench.harness import (
+    BenchError,
+    Run,
+    console_script,
+    python_module,
+    run_measured,
+    say,
+    warm_up,
+)
 from bench.profiles import DomainShape
 from bench.report import Goal, Metric
 from bench.singer_file import write_points_file
@@ -20,12 +28,16 @@ from bench.singer_file import write_points_file
 NAMES = {"baseline": "plain batch loader", "target": "target-ossit"}
 
 
-def _load(env: Environment, subject: str, points_file: Path, attempt: str) -> tuple[Run, int]:
-    """Load `points_file` into a new empty domain; answer the run and the requests it made."""
-    program = {
+def _program(subject: str) -> list[str]:
+    return {
         "baseline": python_module("bench.baseline_target"),
         "target": [console_script("target-ossit")],
     }[subject]
+
+
+def _load(env: Environment, subject: str, points_file: Path, attempt: str) -> tuple[Run, int]:
+    """Load `points_file` into a new empty domain; answer the run and the requests it made."""
+    program = _program(subject)
     with env.fresh_server(f"load-{attempt}") as server:
         key = server.create_domain(f"load-{attempt}", time_zone="UTC")
         config = env.tap_config(f"load-{attempt}", server, key)
@@ -60,6 +72,8 @@ def run(env: Environment) -> list[Metric]:
     shape, repeats = env.profile.big, env.profile.target_repeats
     say(f"writing a Singer file of {shape.points:,} points")
     points_file = write_points_file(env.path("points-big.singer"), shape)
+    for subject in NAMES:
+        warm_up(_program(subject), env.path(f"logs/warm-up-{subject}.log"))
     best: dict[str, Run] = {}
     target_requests = 0
     target_rss_mb = 0.0
