@@ -58,7 +58,7 @@ ALL = Profile(
         window_s=6.0,
     ),
     write_batches=100,
-    tap_repeats=2,
+    tap_repeats=3,
     sdk_repeats=1,
     target_repeats=1,
 )
