@@ -160,7 +160,7 @@ class Environment:
         """The small source domain (100k points in a full run) on its own sandbox."""
         return self.generate("small", self.profile.small, self.start_server("small"))
 
-    def tap_config(self, name: str, server: SandboxServer, key: str, **settings: Any) -> Path:
+    def config_file(self, name: str, server: SandboxServer, key: str, **settings: Any) -> Path:
         """A tap or target config file for one domain (its budget unbounded unless given)."""
         config = {"domain_key": key, "base_url": server.base_url}
         config |= {"max_requests_per_hour": UNBOUNDED_RATE} | settings

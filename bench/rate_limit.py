@@ -31,7 +31,7 @@ def run(env: Environment) -> list[Metric]:
     )
     server.reset_stats(key)
     budget = round(case.limit * 3600 / case.window_s)
-    config = env.tap_config(
+    config = env.config_file(
         "limited", server, key, page_size=case.page_size, max_requests_per_hour=budget
     )
     output = env.path("limited.singer")

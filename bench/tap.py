@@ -38,7 +38,7 @@ def _argv(subject: str, config: Path) -> list[str]:
 
 def _full_syncs(env: Environment, source: Source) -> tuple[dict[str, Run], int, float]:
     """Best run of each subject, tap-ossit's requests per sync and its highest peak RSS."""
-    config = env.tap_config("tap-big", source.server, source.key)
+    config = env.config_file("tap-big", source.server, source.key)
     profile = env.profile
     order = ["baseline", "tap"] * profile.tap_repeats + ["sdk"] * profile.sdk_repeats
     for subject in NAMES:
@@ -63,7 +63,7 @@ def _full_syncs(env: Environment, source: Source) -> tuple[dict[str, Run], int, 
 
 def _small_syncs(env: Environment, source: Source) -> tuple[Run, int]:
     """A full sync of the small domain (checked record for record), then an incremental one."""
-    config = env.tap_config("tap-small", source.server, source.key)
+    config = env.config_file("tap-small", source.server, source.key)
     tap = console_script("tap-ossit")
     output = env.path("tap-small.singer")
     say(f"full sync of {source.records:,} records by tap-ossit, then an incremental one")

@@ -40,7 +40,7 @@ def _load(env: Environment, subject: str, points_file: Path, attempt: str) -> tu
     program = _program(subject)
     with env.fresh_server(f"load-{attempt}") as server:
         key = server.create_domain(f"load-{attempt}", time_zone="UTC")
-        config = env.tap_config(f"load-{attempt}", server, key)
+        config = env.config_file(f"load-{attempt}", server, key)
         run = run_measured(
             [*program, "--config", str(config)],
             stdin=points_file,
@@ -55,7 +55,7 @@ def _checked_small_load(env: Environment, shape: DomainShape) -> Run:
     say(f"loading {shape.points:,} points with target-ossit")
     with env.fresh_server("load-small") as server:
         key = server.create_domain("load-small", time_zone="UTC")
-        config = env.tap_config("load-small", server, key)
+        config = env.config_file("load-small", server, key)
         run = run_measured(
             [console_script("target-ossit"), "--config", str(config)],
             stdin=points_file,
