@@ -109,15 +109,25 @@ class Throttle:
         self._state.restamp(token, self._state.now_ms())
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        """Tighten the shared log when the server has counted more requests than it holds."""
+        """Tighten the shared log when the server has counted more requests than it holds.
+
+        The server's count is its own limit minus what it says remains; comparing that with the
+        log (not with this client's limit, which may be set higher or lower than the server's)
+        keeps two clients of one key with different settings from inflating each other's log.
+        A server that says nothing remains pauses everyone until it frees a request, so even a
+        budget configured above the server's limit does not run into a 429.
+        """
         remaining = _header_int(headers, "X-RateLimit-Remaining")
         reset = _header_int(headers, "X-RateLimit-Reset")
         if remaining is None or reset is None or reset <= 0:
             return
+        if remaining == 0:
+            self.pause(reset)
+        server_limit = _header_int(headers, "X-RateLimit-Limit") or self._limit
         now = self._state.now_ms()
         with self._state.lock:
-            believed_left = self._limit - self._state.count_since(now - self._interval_ms)
-            deficit = believed_left - remaining
+            logged = self._state.count_since(now - self._interval_ms)
+            deficit = min(server_limit - remaining, self._limit) - logged
             if deficit > 0:
                 # Placeholders age out of the window exactly when the server frees a request.
                 self._state.log_placeholders(deficit, now + reset * 1000 - self._interval_ms)

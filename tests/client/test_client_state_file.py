@@ -91,6 +91,34 @@ def test_server_counting_more_tightens_the_log(state_dir: Path) -> None:
         state.close()
 
 
+def test_a_more_generous_server_adds_nothing_to_the_log(state_dir: Path) -> None:
+    # a client configured for more than the server allows (or a second client of the same key
+    # with another setting) must not read the server's larger headroom as requests it missed
+    state = open_state(state_dir, limit=1_000_000, window=60.0)
+    throttle = Throttle(state, 1_000_000)
+    try:
+        throttle.wait_turn()
+        throttle.observe(
+            {"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "999", "X-RateLimit-Reset": "9"}
+        )
+        assert state.count_since(state.now_ms() - 60_100) == 1
+    finally:
+        state.close()
+
+
+def test_nothing_remaining_pauses_until_the_server_frees_a_request(state_dir: Path) -> None:
+    state = open_state(state_dir, limit=1_000_000, window=60.0)
+    throttle = Throttle(state, 1_000_000)
+    try:
+        throttle.observe(
+            {"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "7"}
+        )
+        paused_for = state.pause_until_ms() - state.now_ms()
+        assert 6_000 < paused_for <= 7_000
+    finally:
+        state.close()
+
+
 def test_a_settled_turn_counts_from_its_answer(state_dir: Path) -> None:
     state = open_state(state_dir, limit=5, window=60.0)
     throttle = Throttle(state, 5)
