@@ -3,6 +3,8 @@
 - ``sandbox``: one server with default flags for the whole session.
 - ``domain_key``: a fresh, empty domain on ``sandbox`` for each test.
 - ``sandbox_factory``: start servers with custom flags; each is stopped at test end.
+- ``_client_state_in_tmp`` (automatic): every client budget file of the run, in-process or in a
+  subprocess (tap, target, meltano), lives in a temporary folder, never in the user's cache.
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ import pytest
 from ossit_sandbox.launcher import SandboxServer
 
 _domains = itertools.count(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _client_state_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point ``OSSIT_CLIENT_STATE_DIR`` at a session folder; subprocesses inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OSSIT_CLIENT_STATE_DIR", str(tmp_path_factory.mktemp("ossit-client-state")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ from ._exceptions import (
     status_error_class,
 )
 from ._pagination import Paginator
+from ._secrets import check_base_url
 from ._state_file import STATE_DIR_ENV
 
 __all__ = [
@@ -48,5 +49,6 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
+    "check_base_url",
     "status_error_class",
 ]

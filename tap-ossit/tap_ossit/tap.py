@@ -7,8 +7,7 @@ import typing as t
 import weakref
 from functools import cached_property
 
-from ossit_client import OssitClient
-from ossit_client._secrets import check_base_url
+from ossit_client import OssitClient, check_base_url
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
