@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ._base_client import BaseClient
 from .resources import Intervals, Points, StatisticGroups, Statistics
@@ -56,6 +58,20 @@ class OssitClient(BaseClient):
         self.statistics = Statistics(self)
         self.points = Points(self)
         self.intervals = Intervals(self)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> OssitClient:
+        """A client from a connector's settings, the ones tap-ossit and target-ossit share.
+
+        ``domain_key`` is required; ``base_url``, ``max_requests_per_hour`` and ``user_agent``
+        fall back on the client's defaults when absent or null.
+        """
+        options = {
+            name: config[name]
+            for name in ("base_url", "max_requests_per_hour", "user_agent")
+            if config.get(name) is not None
+        }
+        return cls(config["domain_key"], **options)
 
     def __enter__(self) -> OssitClient:
         return self

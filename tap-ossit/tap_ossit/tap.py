@@ -129,12 +129,7 @@ class TapOssit(Tap):
         One client serves every stream: its session keeps the connection open, and its
         request budget (shared on disk with other processes) is opened once.
         """
-        client = OssitClient(
-            self.config["domain_key"],
-            base_url=self.config["base_url"],
-            max_requests_per_hour=self.config["max_requests_per_hour"],
-            user_agent=self.config.get("user_agent"),
-        )
+        client = OssitClient.from_config(self.config)
         weakref.finalize(self, client.close)
         return client
 

@@ -99,12 +99,7 @@ class TargetOssit(Target):
     @cached_property
     def client(self) -> OssitClient:
         """The API client, made on first use (``--about`` needs none)."""
-        return OssitClient(
-            self.config["domain_key"],
-            base_url=self.config.get("base_url") or "https://ossit.ca",
-            max_requests_per_hour=self.config.get("max_requests_per_hour") or 1000,
-            user_agent=self.config.get("user_agent"),
-        )
+        return OssitClient.from_config(self.config)
 
     @property
     def line_number(self) -> int:

@@ -75,3 +75,17 @@ def test_any_error_body_shape_still_gives_a_message(body: object) -> None:
     error = make_status_error("GET", "/v1/api/points", 502, body, "Bad Gateway")
     assert str(error) == "GET /v1/api/points -> 502: Bad Gateway"
     assert error.code is None
+
+
+def test_from_config_takes_the_connector_settings_and_defaults() -> None:
+    config = {
+        "domain_key": "dk_secret_from_config",
+        "base_url": "http://127.0.0.1:9",
+        "max_requests_per_hour": 7,
+        "user_agent": None,
+    }
+    with oc.OssitClient.from_config(config) as client:
+        assert client.base_url == "http://127.0.0.1:9"
+        assert "dk_secret_from_config" not in repr(client)
+    with pytest.raises(ValueError, match="unencrypted"):
+        oc.OssitClient.from_config({"domain_key": "k", "base_url": "http://example.com"})
