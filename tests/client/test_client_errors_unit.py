@@ -88,4 +88,6 @@ def test_from_config_takes_the_connector_settings_and_defaults() -> None:
         assert client.base_url == "http://127.0.0.1:9"
         assert "dk_secret_from_config" not in repr(client)
     with pytest.raises(ValueError, match="unencrypted"):
-        oc.OssitClient.from_config({"domain_key": "k", "base_url": "http://example.com"})
+        oc.OssitClient.from_config(
+            {"domain_key": "dk_refused_before_use", "base_url": "http://example.com"}
+        )

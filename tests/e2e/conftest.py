@@ -212,12 +212,12 @@ def ossit(sandbox: Any) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> dict[str, str]:
-    """The PostgreSQL that .ci/run starts (OSSIT_TEST_PG_*). Missing is a failure, not a skip."""
+    """The PostgreSQL that scripts/test starts (OSSIT_TEST_PG_*); missing fails, never skips."""
     missing = [name for name in PG_VARS if not os.environ.get(name)]
     if missing:
         pytest.fail(
             f"PostgreSQL tests need a server: {', '.join(missing)} not set. "
-            "Run `bash .ci/run` (it starts one on 127.0.0.1), or point these variables at a "
+            "Run `bash scripts/test` (it starts one on 127.0.0.1), or point these variables at a "
             "PostgreSQL you own.",
             pytrace=False,
         )
