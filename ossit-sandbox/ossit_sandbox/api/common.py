@@ -134,3 +134,26 @@ def query_date(request: Request, field: str) -> str | None:
     if value is None:
         return None
     return checked(validate.date, {field: value}, field, None)
+
+
+def batch_items(body: dict[str, Any], field: str, parse: Callable[[Any], T]) -> list[T]:
+    """The parsed items of a batch body (a JSON array of at most 1000 under ``field``).
+
+    Every item is parsed before anything is applied, so one 422 lists each bad item's index
+    and field and the batch stays all-or-nothing.
+    """
+    raw_items = body.get(field)
+    if not isinstance(raw_items, list):
+        raise FieldError(field, "is required, an array of items").api_error()
+    if len(raw_items) > MAX_BATCH:
+        raise FieldError(field, f"must have at most {MAX_BATCH} items").api_error()
+    parsed: list[T] = []
+    errors: list[dict[str, Any]] = []
+    for index, raw in enumerate(raw_items):
+        try:
+            parsed.append(parse(raw))
+        except FieldError as exc:
+            errors.append({"index": index, "field": exc.field, "message": exc.message})
+    if errors:
+        raise ApiError(422, "invalid_items", f"{len(errors)} item(s) are invalid", items=errors)
+    return parsed

@@ -8,9 +8,16 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from ossit_sandbox import validate
-from ossit_sandbox.api.common import answer, checked, current_domain, list_query, read_body, run
+from ossit_sandbox.api.common import (
+    answer,
+    batch_items,
+    checked,
+    current_domain,
+    list_query,
+    read_body,
+    run,
+)
 from ossit_sandbox.api.common import store_of as store
-from ossit_sandbox.api.points import batch_items, item_errors
 from ossit_sandbox.store import intervals
 from ossit_sandbox.store.records import parse_id
 from ossit_sandbox.validate import FieldError
@@ -88,17 +95,8 @@ async def batch(request: Request) -> Response:
     """Upsert or delete up to 1000 intervals, all or nothing; answers the resulting ones."""
     domain = current_domain(request)
     body = await read_body(request)
-    raw_items = batch_items(body, "intervals")
+    items = batch_items(body, "intervals", _batch_item)
     create_missing = checked(validate.boolean, body, "create_missing")
-    items: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    for index, raw in enumerate(raw_items):
-        try:
-            items.append(_batch_item(raw))
-        except FieldError as exc:
-            errors.append({"index": index, "field": exc.field, "message": exc.message})
-    if errors:
-        raise item_errors(errors)
     data = await run(intervals.write_batch, store(request), domain.id, items, create_missing)
     return answer({"data": data})
 
