@@ -130,25 +130,6 @@ class OssitSink(BatchSink):
     def send(self, items: list[Item], lines: list[int]) -> None:
         """Write the items; raise ``LoadError`` naming the input line of a refused one."""
 
-    def _without_orphans(self, items: list[Item], lines: list[int]) -> tuple[list[Item], list[int]]:
-        """Drop deletes of children whose group or statistic this run deleted already.
-
-        The API deleted them with their parent; sent with ``create_missing`` they would
-        bring the parent back.
-        """
-        destination = self._target.destination
-        kept = [
-            (item, line)
-            for item, line in zip(items, lines, strict=True)
-            if not (
-                item.get("delete")
-                and destination.deleted_with_parent(item["group"], item.get("statistic"))
-            )
-        ]
-        if len(kept) == len(items):
-            return items, lines
-        return [item for item, _ in kept], [line for _, line in kept]
-
     def _load_error(self, exc: OssitError, lines: Sequence[int]) -> LoadError:
         """A refusal of the API, traced back to the input line of the item it names."""
         if isinstance(exc, UnprocessableEntityError):
@@ -169,7 +150,40 @@ class OssitSink(BatchSink):
         return LoadError(reason, stream=self.stream_name, line=lines[0], field=field)
 
 
-class PointsSink(OssitSink):
+class _BatchEndpointSink(OssitSink):
+    """Kinds written through a batch endpoint: one request per batch, all or nothing."""
+
+    def send(self, items: list[Item], lines: list[int]) -> None:
+        """One ``POST /<kind>/batch``, creating groups and statistics not there yet."""
+        items, lines = self._without_orphans(items, lines)
+        if not items:
+            return
+        try:
+            getattr(self._target.client, self.kind).batch(items, create_missing=True)
+        except OssitError as exc:
+            raise self._load_error(exc, lines) from exc
+
+    def _without_orphans(self, items: list[Item], lines: list[int]) -> tuple[list[Item], list[int]]:
+        """Drop deletes of children whose group or statistic this run deleted already.
+
+        The API deleted them with their parent; sent with ``create_missing`` they would
+        bring the parent back.
+        """
+        destination = self._target.destination
+        kept = [
+            (item, line)
+            for item, line in zip(items, lines, strict=True)
+            if not (
+                item.get("delete")
+                and destination.deleted_with_parent(item["group"], item.get("statistic"))
+            )
+        ]
+        if len(kept) == len(items):
+            return items, lines
+        return [item for item, _ in kept], [line for _, line in kept]
+
+
+class PointsSink(_BatchEndpointSink):
     """Points, by (group, statistic, reference_date), a thousand per request."""
 
     kind = "points"
@@ -191,16 +205,6 @@ class PointsSink(OssitSink):
             }
         return {"group": group, "statistic": statistic, "reference_date": day, "delete": True}
 
-    def send(self, items: list[Item], lines: list[int]) -> None:
-        """One ``POST /points/batch``, creating groups and statistics not there yet."""
-        items, lines = self._without_orphans(items, lines)
-        if not items:
-            return
-        try:
-            self._target.client.points.batch(items, create_missing=True)
-        except OssitError as exc:
-            raise self._load_error(exc, lines) from exc
-
     def _number(self, text: str) -> float:
         """A number given as text, as CSV sources give every value."""
         try:
@@ -213,7 +217,7 @@ class PointsSink(OssitSink):
         return value
 
 
-class IntervalsSink(OssitSink):
+class IntervalsSink(_BatchEndpointSink):
     """Intervals, upserted by ``external_id`` (the source's id when it has none)."""
 
     kind = "intervals"
@@ -239,16 +243,6 @@ class IntervalsSink(OssitSink):
             if name in record:
                 item[name] = record[name]
         return item
-
-    def send(self, items: list[Item], lines: list[int]) -> None:
-        """One ``POST /intervals/batch``."""
-        items, lines = self._without_orphans(items, lines)
-        if not items:
-            return
-        try:
-            self._target.client.intervals.batch(items, create_missing=True)
-        except OssitError as exc:
-            raise self._load_error(exc, lines) from exc
 
 
 class _OneByOneSink(OssitSink):
