@@ -70,6 +70,22 @@ class Metric:
         }
 
 
+def memory_growth(
+    id: str, section: int, label: str, big_mb: float, small_mb: float, note: str, how: str = ""
+) -> Metric:
+    """Peak RSS on the big input over the small one: about 1 when memory does not grow."""
+    return Metric(
+        id=id,
+        section=section,
+        label=label,
+        value=big_mb / small_mb,
+        unit="ratio",
+        goal=Goal("<=", 1.2, note),
+        detail=f"{big_mb:.0f} MB vs {small_mb:.0f} MB{how}",
+        raw={"big_mb": big_mb, "small_mb": small_mb},
+    )
+
+
 def _number(value: float) -> str:
     if math.isnan(value):
         return "n/a"

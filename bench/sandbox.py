@@ -12,7 +12,7 @@ import time
 from bench.baseline_tap import session_for
 from bench.environment import Environment
 from bench.harness import say
-from bench.report import Goal, Metric
+from bench.report import Goal, Metric, memory_growth
 from bench.singer_file import batch_bodies
 
 
@@ -60,15 +60,14 @@ def run(env: Environment) -> list[Metric]:
             detail=f"{written:,} new points in {write_s:.1f} s, bodies encoded beforehand",
             raw={"points": written, "seconds": write_s},
         ),
-        Metric(
-            id="sandbox.rss_growth",
-            section=6,
-            label=f"sandbox peak RSS listing {big.records:,} vs {small.records:,} records",
-            value=big_rss / small_rss,
-            unit="ratio",
-            goal=Goal("<=", 1.2, "about 1: flat"),
-            detail=f"{big_rss:.0f} MB vs {small_rss:.0f} MB (server process, sampled)",
-            raw={"big_mb": big_rss, "small_mb": small_rss},
+        memory_growth(
+            "sandbox.rss_growth",
+            6,
+            f"sandbox peak RSS listing {big.records:,} vs {small.records:,} records",
+            big_rss,
+            small_rss,
+            "about 1: flat",
+            how=" (server process, sampled)",
         ),
         Metric(
             id="sandbox.generate_rate",

@@ -21,7 +21,7 @@ from bench.harness import (
     warm_up,
     write_json_file,
 )
-from bench.report import Goal, Metric
+from bench.report import Goal, Metric, memory_growth
 from bench.singer_file import read_output
 
 NAMES = {"baseline": "plain loop", "tap": "tap-ossit", "sdk": "default SDK tap"}
@@ -150,15 +150,13 @@ def run(env: Environment) -> list[Metric]:
             detail=f"{incremental_requests} requests for {streams} streams, 0 records",
             raw={"requests": incremental_requests, "minimum": streams},
         ),
-        Metric(
-            id="memory.tap_growth",
-            section=5,
-            label=f"tap-ossit peak RSS at {big.records:,} vs {small.records:,} records",
-            value=big_rss_mb / small_run.max_rss_mb,
-            unit="ratio",
-            goal=Goal("<=", 1.2, "about 1: flat"),
-            detail=f"{big_rss_mb:.0f} MB vs {small_run.max_rss_mb:.0f} MB",
-            raw={"big_mb": big_rss_mb, "small_mb": small_run.max_rss_mb},
+        memory_growth(
+            "memory.tap_growth",
+            5,
+            f"tap-ossit peak RSS at {big.records:,} vs {small.records:,} records",
+            big_rss_mb,
+            small_run.max_rss_mb,
+            "about 1: flat",
         ),
         Metric(
             id="memory.tap_peak",

@@ -22,7 +22,7 @@ from bench.harness import (
     warm_up,
 )
 from bench.profiles import DomainShape
-from bench.report import Goal, Metric
+from bench.report import Goal, Metric, memory_growth
 from bench.singer_file import write_points_file
 
 NAMES = {"baseline": "plain batch loader", "target": "target-ossit"}
@@ -112,14 +112,12 @@ def run(env: Environment) -> list[Metric]:
             detail=f"{target_requests:,} requests, minimum {minimum:,} (ceil(points/1000))",
             raw={"requests": target_requests, "minimum": minimum},
         ),
-        Metric(
-            id="memory.target_growth",
-            section=5,
-            label=f"target-ossit peak RSS at {shape.points:,} vs {small:,} points",
-            value=target_rss_mb / small_run.max_rss_mb,
-            unit="ratio",
-            goal=Goal("<=", 1.2, "about 1: bounded by the batch"),
-            detail=f"{target_rss_mb:.0f} MB vs {small_run.max_rss_mb:.0f} MB",
-            raw={"big_mb": target_rss_mb, "small_mb": small_run.max_rss_mb},
+        memory_growth(
+            "memory.target_growth",
+            5,
+            f"target-ossit peak RSS at {shape.points:,} vs {small:,} points",
+            target_rss_mb,
+            small_run.max_rss_mb,
+            "about 1: bounded by the batch",
         ),
     ]
