@@ -129,8 +129,13 @@ class BaseClient:
         path_params: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
+        idempotency_key: str | None = None,
     ) -> Any:
-        """Send one API call (retried as the rules say) and return its decoded JSON answer."""
+        """Send one API call (retried as the rules say) and return its decoded JSON answer.
+
+        A write carries ``idempotency_key`` when given (a caller that can name the same
+        write again after a crash, see target-ossit), else a fresh uuid4.
+        """
         endpoint = f"{method} {API_PREFIX}{template}"
         path = build_path(template, path_params)
         if endpoint in self._gone or self._state.is_gone(endpoint):
@@ -141,7 +146,7 @@ class BaseClient:
         headers: dict[str, str] = {}
         if method != "GET":
             # One key for all attempts: a write whose answer was lost is applied once.
-            headers["Idempotency-Key"] = str(uuid.uuid4())
+            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         data = None
         if body is not None:
             data = orjson.dumps(body)

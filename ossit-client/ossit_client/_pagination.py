@@ -31,16 +31,29 @@ class Paginator:
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
         """One list of records per request, until the server says nothing more exists."""
+        for records, _next_cursor in self.answers():
+            yield records
+
+    def answers(
+        self, cursor: str | None = None
+    ) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
+        """``(records, next_cursor)`` per request, from ``cursor`` (or the first page) on.
+
+        A reader that stops mid-way keeps ``next_cursor`` to continue later at exactly the
+        same page boundary: a keyset cursor stays valid however long it is kept.
+        """
         params = dict(self._params)
+        if cursor:
+            params["cursor"] = cursor
         while True:
             answer = self._client.request(
                 "GET", self._template, path_params=self._path_params, params=params
             )
-            yield answer["data"]
-            cursor = answer.get("next_cursor")
-            if not cursor:
+            next_cursor = answer.get("next_cursor") or None
+            yield answer["data"], next_cursor
+            if next_cursor is None:
                 return
-            params["cursor"] = cursor
+            params["cursor"] = next_cursor
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for page in self.pages():

@@ -1,9 +1,9 @@
-"""The one base stream: turns a stream's `resource` and its bookmark into `ossit_client` calls.
+"""The one base stream: turns a stream's `resource` and its state into `ossit_client` calls.
 
-Ossit lists are ordered by `(updated_at, id)` and `updated_at` is unique within a
-domain, so a stream is a sorted, exactly-resumable read: the bookmark is the last
-`updated_at` read, the next request asks for `updated_since=<bookmark>` (inclusive)
-and the one record equal to the bookmark, already emitted, is dropped.
+Reading itself (request sequences, positions, resuming) is `tap_ossit.reader`'s; this
+class maps it onto the SDK: one state partition per request sequence (one per group of
+the `groups` setting, else the stream's own state), the bookmark and the next page's
+cursor saved after every page.
 
 Records are handled a page at a time (one write, one bookmark, one STATE per page)
 instead of through the SDK's per-record pipeline; see `OssitStream._sync_records`.
@@ -12,11 +12,7 @@ instead of through the SDK's per-record pipeline; see `OssitStream._sync_records
 from __future__ import annotations
 
 import datetime
-import heapq
-import itertools
-import operator
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 
 from ossit_client import AuthenticationError, PermissionDeniedError
 from ossit_schemas import record_schema
@@ -28,11 +24,13 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import RemoveRecordTransform, SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
+from tap_ossit.reader import Page, Position, read_pages
 from tap_ossit.writer import PageWriter
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
+    from ossit_client import Paginator
     from singer_sdk.helpers import types
 
     from tap_ossit.tap import TapOssit
@@ -40,8 +38,8 @@ if t.TYPE_CHECKING:
     Output = tuple[str, Callable[[dict], dict | None] | None]
     """A stream map's alias and its transform (None: records pass unchanged)."""
 
-Page = list[dict[str, t.Any]]
-_position = operator.itemgetter("updated_at", "id")
+CURSOR_STATE_KEY = "next_page"
+"""Where a partition's state keeps the cursor of its next page (see `reader.Position`)."""
 
 
 class DomainKeyRefusedError(FatalAPIError):
@@ -59,27 +57,6 @@ def _api_timestamp(value: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _prefetched(pages: Iterator[Page]) -> Iterator[Page]:
-    """Yield pages while the next one is already being requested.
-
-    The server builds page n+1 while the tap writes page n. Only one request is ever in
-    flight and the iterator is advanced by one thread at a time, so the request sequence
-    (and its count) is the same as a plain loop's.
-    """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ossit-prefetch") as pool:
-        pending = pool.submit(next, pages, None)
-        while (page := pending.result()) is not None:
-            pending = pool.submit(next, pages, None)
-            yield page
-
-
-def _merge_pages(sequences: list[Iterator[Page]], size: int) -> Iterator[Page]:
-    """Interleave sorted page sequences into one sequence sorted by (updated_at, id)."""
-    records = heapq.merge(*map(itertools.chain.from_iterable, sequences), key=_position)
-    while page := list(itertools.islice(records, size)):
-        yield page
 
 
 class OssitStream(Stream):
@@ -106,45 +83,76 @@ class OssitStream(Stream):
         """None: a sorted read's bookmark is already exact, the local clock adds nothing."""
         return
 
+    @property
+    def partitions(self) -> list[dict[str, str]] | None:
+        """One partition per group of the `groups` setting, when the list filters by group.
+
+        Each group is then its own request sequence with its own state (see
+        `tap_ossit.reader`): a bookmark shared by sequences that end at different
+        moments would pass changes made to a group after its sequence ended.
+        """
+        if self.group_name_field:
+            return None
+        groups = self._groups()
+        return [{"group": group} for group in groups] if groups else None
+
+    def _groups(self) -> list[str]:
+        """The `groups` setting without repeats, in its order."""
+        return list(dict.fromkeys(self.config.get("groups") or ()))
+
     def get_records(self, context: types.Context | None) -> Iterator[dict[str, t.Any]]:
-        """Every record changed since the bookmark, in (updated_at, id) order."""
-        for records, _read_up_to in self._read(context):
-            yield from records
+        """Every record changed since the bookmark(s), in (updated_at, id) order per group."""
+        for context_element in self._contexts(context):
+            for page in self._read(context_element):
+                yield from page.records
 
-    def _read(self, context: types.Context | None) -> Iterator[tuple[Page, str]]:
-        """Pages of records to emit, each with the `updated_at` it has read up to."""
+    def _contexts(self, context: types.Context | None) -> list[types.Context | None]:
+        """The partitions a sync of `context` covers: itself, or every partition."""
+        if context is not None:
+            return [context]
+        return list(self.partitions or [None])
+
+    def _read(self, context: types.Context | None) -> Iterator[Page]:
+        """Pages of records to emit from the partition's saved position, each with its own."""
         since = self.get_starting_replication_key_value(context)
-        bookmark = self.get_context_state(context).get("replication_key_value")
-        # The record at the bookmark was emitted by the run that wrote it (not so a start_date).
-        already_emitted = since if since is not None and since == bookmark else None
-        groups = list(dict.fromkeys(self.config.get("groups") or ()))
-        for page in self._fetch(None if since is None else _api_timestamp(since), groups):
-            records = page
-            if already_emitted is not None and page[0]["updated_at"] == already_emitted:
-                records = page[1:]
-            already_emitted = None
-            if groups and self.group_name_field:
-                records = [r for r in records if r[self.group_name_field] in groups]
-            yield records, page[-1]["updated_at"]
+        state = self.get_context_state(context)
+        bookmark = state.get("replication_key_value")
+        start = Position(None, None)
+        already_emitted = None
+        if since is not None:
+            since = _api_timestamp(since)
+            if bookmark is not None and since == _api_timestamp(bookmark):
+                # The record at the bookmark was emitted by the run that wrote it (not so
+                # a start_date's); the saved cursor, if any, continues right after it.
+                saved = Position.from_state(bookmark, state.get(CURSOR_STATE_KEY))
+                start = Position(since, saved.cursor)
+                already_emitted = since
+            else:
+                start = Position(since, None)
+        names = self._groups() if self.group_name_field else []
+        try:
+            for page in read_pages(
+                self._paginator(context), start, already_emitted=already_emitted
+            ):
+                if names:
+                    page = Page(
+                        [r for r in page.records if r[self.group_name_field] in names],
+                        page.position,
+                    )
+                yield page
+        except (AuthenticationError, PermissionDeniedError) as exc:
+            raise DomainKeyRefusedError(exc.status_code) from None
 
-    def _fetch(self, since: str | None, groups: list[str]) -> Iterator[Page]:
-        """Non-empty pages in (updated_at, id) order: one request sequence per group."""
-        api = t.cast("TapOssit", self._tap).api
-        lister = getattr(api, self.resource).list
-        options = {
-            "updated_since": since,
+    def _paginator(self, context: types.Context | None) -> Callable[[str | None], Paginator]:
+        """`since -> Paginator` of the partition's list request sequence."""
+        lister = getattr(t.cast("TapOssit", self._tap).api, self.resource).list
+        options: dict[str, t.Any] = {
             "include_deleted": self.config["include_deleted"],
             "limit": self.config["page_size"],
         }
-        if groups and not self.group_name_field:
-            sequences = [lister(group=group, **options).pages() for group in groups]
-            pages = _merge_pages(sequences, options["limit"])
-        else:
-            pages = lister(**options).pages()
-        try:
-            yield from (page for page in _prefetched(pages) if page)
-        except (AuthenticationError, PermissionDeniedError) as exc:
-            raise DomainKeyRefusedError(exc.status_code) from None
+        if context is not None:
+            options["group"] = context["group"]
+        return lambda since: lister(updated_since=since, **options)
 
     def _outputs(self) -> list[Output]:
         """(stream alias, transform) per active stream map; None passes records unchanged."""
@@ -159,7 +167,7 @@ class OssitStream(Stream):
             if not isinstance(stream_map, RemoveRecordTransform)
         ]
 
-    def _write_page(self, records: Page, outputs: list[Output]) -> None:
+    def _write_page(self, records: list[dict[str, t.Any]], outputs: list[Output]) -> None:
         """Write one page as RECORD messages on every output of the stream maps."""
         if any(not selected for selected in self.mask.values()):
             for record in records:
@@ -190,34 +198,52 @@ class OssitStream(Stream):
     ) -> Iterator[dict[str, t.Any]]:
         """Page-at-a-time version of `Stream._sync_records`.
 
-        It keeps the SDK's contract (starting value, selection, stream maps, record
-        limit of dry runs, sorted bookmarks, final STATE) for a stream that, like every
-        Ossit stream, has no partitions and no child streams. The bookmark moves only
-        after a page's records are written, so every STATE is safe to resume from.
+        It keeps the SDK's contract (partitions, starting value, selection, stream maps,
+        record limit of dry runs, sorted bookmarks, final STATE) for streams without
+        child streams. A partition's position moves only after its page's records are
+        written AND handed to the caller, so every STATE is safe to resume from: in
+        BATCH mode (`write_messages=False`) the caller is the SDK's batcher, and a STATE
+        then never covers records that are not yet in a batch file it has announced.
         """
         outputs = self._outputs()
         limit = self.ABORT_AT_RECORD_COUNT
         count = 0
         with self.get_record_counter() as record_counter, self.get_sync_timer():
-            self._write_starting_replication_value(context)
-            for page, read_up_to in self._read(context):
-                records, bookmark = page, read_up_to
-                over_limit = limit is not None and count + len(page) > limit
-                if over_limit:
-                    records = page[: limit - count]  # type: ignore[operator]
-                    bookmark = records[-1]["updated_at"] if records else None
-                if records and write_messages:
-                    self._write_page(records, outputs)
-                count += len(records)
-                record_counter.increment(len(records))
-                if bookmark is not None:
-                    self._increment_stream_state({"updated_at": bookmark}, context=context)
-                    self.state_manager.is_flushed = False
-                if write_messages:
-                    self._write_state_message()
-                yield from records
-                if over_limit:
-                    self._check_max_record_limit(current_record_index=count)
-            self._finalize_state(self.stream_state)
+            for partition in self._contexts(context):
+                self._write_starting_replication_value(partition)
+                for page in self._read(partition):
+                    records, position = page.records, page.position
+                    over_limit = limit is not None and count + len(records) > limit
+                    if over_limit:
+                        records = records[: limit - count]  # type: ignore[operator]
+                        position = Position(records[-1]["updated_at"] if records else None)
+                    if records and write_messages:
+                        self._write_page(records, outputs)
+                    count += len(records)
+                    record_counter.increment(len(records))
+                    yield from records
+                    self._advance(partition, position)
+                    if write_messages:
+                        self._write_state_message()
+                    if over_limit:
+                        self._check_max_record_limit(current_record_index=count)
+                if partition is not None:
+                    self._finalize_state(self.get_context_state(partition))
+            if context is None:
+                self._finalize_state(self.stream_state)
         if write_messages:
             self._write_state_message()
+
+    def _advance(self, context: types.Context | None, position: Position) -> None:
+        """Move the partition's state to `position`: its bookmark and next page's cursor."""
+        if position.bookmark is None:
+            return
+        self._increment_stream_state({"updated_at": position.bookmark}, context=context)
+        # A cursor is kept tied to its bookmark (see `reader.Position`), so one that a
+        # merge of states lets outlive its bookmark is ignored, never followed.
+        state = self.get_context_state(context)
+        if (saved := position.to_state()) is None:
+            state.pop(CURSOR_STATE_KEY, None)
+        else:
+            state[CURSOR_STATE_KEY] = saved
+        self.state_manager.is_flushed = False

@@ -7,9 +7,9 @@ error stops the run before anything later is sent, and memory stays bounded by t
 batches.
 
 A STATE message is held until every batch that holds a record read before it has been
-acknowledged.  When the state arrives, those batches are the ones handed over so far
-plus, if a sink has staged records, the one those will form; batches are acknowledged
-in order, so the state is released when that many batches have been.  Releasing also
+acknowledged.  The target cuts batches at every STATE, so those are the batches handed
+over so far; batches are acknowledged in order, so the state is released when that many
+batches have been.  Releasing also
 happens on the sender thread, the moment the batch that completes a state is
 acknowledged, so a state is not held back while the input is idle.  Once a batch has
 failed, nothing more is sent and no state is released.
@@ -78,10 +78,10 @@ class Sender:
         except Exception as exc:
             logger.error("The batch in flight failed as well: %s", exc)
 
-    def hold(self, state: State, *, records_staged: bool) -> None:
-        """Hold a state until the batches with the records read before it are acknowledged."""
+    def hold(self, state: State) -> None:
+        """Hold a state until every batch handed over before it is acknowledged."""
         with self._lock:
-            self._held.append((self._handed_over + records_staged, state))
+            self._held.append((self._handed_over, state))
             self._release()
 
     def write_now(self, state: State) -> None:

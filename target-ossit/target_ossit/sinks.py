@@ -29,6 +29,7 @@ from ossit_client import (
 from singer_sdk.sinks import BatchSink
 
 from target_ossit.errors import InvalidRecordError, LoadError, MissingKeyError
+from target_ossit.replay import batch_key, needs_stable_key
 from target_ossit.validation import FastValidator
 
 if TYPE_CHECKING:
@@ -111,24 +112,27 @@ class OssitSink(BatchSink):
         context["lines"].append(self._target.line_number)
 
     def process_batch(self, context: dict) -> None:
-        """Hand the staged items to the target's sender, which sends them in input order."""
+        """Hand the staged items to the target's sender, which sends them in input order.
+
+        The batch's position since the last STATE is taken here, on the reading thread,
+        in input order (see ``replay``).
+        """
         items: list[Item] = context.get("items", [])
         lines: list[int] = context.get("lines", [])
         if items:
-            self._target.submit(partial(self.send, items, lines))
-
-    @property
-    def has_staged_items(self) -> bool:
-        """Whether records are staged that the next batch of this sink will send."""
-        return bool(self._pending_batch and self._pending_batch.get("items"))
+            position = self._target.next_batch_position()
+            self._target.submit(partial(self.send, items, lines, position))
 
     @abc.abstractmethod
     def shape(self, record: dict[str, Any]) -> Item:
         """The API item that writes (or deletes) what the record describes."""
 
     @abc.abstractmethod
-    def send(self, items: list[Item], lines: list[int]) -> None:
-        """Write the items; raise ``LoadError`` naming the input line of a refused one."""
+    def send(self, items: list[Item], lines: list[int], position: int) -> None:
+        """Write the items; raise ``LoadError`` naming the input line of a refused one.
+
+        ``position`` is the batch's index since the last STATE (see ``replay``).
+        """
 
     def _load_error(self, exc: OssitError, lines: Sequence[int]) -> LoadError:
         """A refusal of the API, traced back to the input line of the item it names."""
@@ -153,13 +157,21 @@ class OssitSink(BatchSink):
 class _BatchEndpointSink(OssitSink):
     """Kinds written through a batch endpoint: one request per batch, all or nothing."""
 
-    def send(self, items: list[Item], lines: list[int]) -> None:
-        """One ``POST /<kind>/batch``, creating groups and statistics not there yet."""
+    def send(self, items: list[Item], lines: list[int], position: int) -> None:
+        """One ``POST /<kind>/batch``, creating groups and statistics not there yet.
+
+        A batch that must not be applied twice carries a key a resumed run derives again.
+        """
         items, lines = self._without_orphans(items, lines)
         if not items:
             return
+        key = None
+        if needs_stable_key(items):
+            key = batch_key(self._target.load_id, self.stream_name, position, items)
         try:
-            getattr(self._target.client, self.kind).batch(items, create_missing=True)
+            getattr(self._target.client, self.kind).batch(
+                items, create_missing=True, idempotency_key=key
+            )
         except OssitError as exc:
             raise self._load_error(exc, lines) from exc
 
@@ -248,8 +260,8 @@ class IntervalsSink(_BatchEndpointSink):
 class _OneByOneSink(OssitSink):
     """Kinds written one call per record (few records), each traced to its line."""
 
-    def send(self, items: list[Item], lines: list[int]) -> None:
-        """Apply each item; a refusal names the item's input line."""
+    def send(self, items: list[Item], lines: list[int], position: int) -> None:
+        """Apply each item (each is idempotent); a refusal names the item's input line."""
         for item, line in zip(items, lines, strict=True):
             try:
                 self.apply(item)

@@ -84,6 +84,16 @@ class TargetOssit(Target):
             th.StringType,
             description="User-Agent header of API requests.",
         ),
+        th.Property(
+            "load_id",
+            th.StringType,
+            default="",
+            description=(
+                "Mixed into the idempotency keys of add/subtract/increment/decrement batches: "
+                "a resume within 24 h with the same load_id applies each value once; give a "
+                "new load its own value to apply identical increments again."
+            ),
+        ),
     ).to_dict()
 
     def __init__(self, **kwargs: Any) -> None:
@@ -93,6 +103,7 @@ class TargetOssit(Target):
         self.destination = Destination(lambda: self.client)
         self._sender = Sender(super()._write_state_message)
         self._staging_sink: OssitSink | None = None
+        self._batches_since_state = 0
         self._direct_sinks: dict[str, OssitSink] = {}
         self.message_reader.on_error = self._sender.settle
 
@@ -137,6 +148,17 @@ class TargetOssit(Target):
             if other is not sink:
                 self.drain_one(other)
         self._staging_sink = sink
+
+    @property
+    def load_id(self) -> str:
+        """The ``load_id`` setting (see ``replay``)."""
+        return str(self.config.get("load_id") or "")
+
+    def next_batch_position(self) -> int:
+        """The index, since the last STATE, of the batch being handed over (see ``replay``)."""
+        position = self._batches_since_state
+        self._batches_since_state += 1
+        return position
 
     def submit(self, send: Callable[[], None]) -> None:
         """Have a sink's batch sent, in input order, once the one before is acknowledged."""
@@ -185,14 +207,28 @@ class TargetOssit(Target):
         raise InputError(msg, stream=message_dict.get("stream"))
 
     def _process_state_message(self, message_dict: dict) -> None:
-        """Hold the state until every record read before it has been acknowledged."""
+        """Cut the batches here, and hold the state until they are acknowledged.
+
+        No batch spans a STATE, so a run resumed from this state cuts the input after
+        it into the same batches as this run did (see ``replay``).
+        """
         self._assert_line_requires(message_dict, requires={"value"})
         state = message_dict["value"]
         if state == self._latest_state:
             return
         self._latest_state = state
-        staged = any(sink.has_staged_items for sink in self._all_sinks())
-        self._sender.hold(copy.deepcopy(state), records_staged=staged)
+        for sink in self._all_sinks():
+            self.drain_one(sink)
+        self._batches_since_state = 0
+        self._sender.hold(copy.deepcopy(state))
+
+    def _handle_max_record_age(self) -> None:
+        """Never drain by age: batch boundaries depend on the input alone (see ``replay``).
+
+        The SDK drains every sink once a record waited 5 minutes; a STATE is released
+        once its batches are acknowledged, and batches are cut at every STATE, so a slow
+        input holds no state back that a time-based drain would release sooner.
+        """
 
     def _write_state_message(self, state: dict) -> None:
         # The SDK's drain_all writes the latest state once it has handed every sink's

@@ -113,15 +113,15 @@ def test_a_state_is_written_only_when_the_batches_before_it_are_acknowledged() -
     first, second = _Gate(), _Gate()
 
     sender.submit(first)
-    sender.hold({"s": 1}, records_staged=False)  # after batch 1
-    sender.hold({"s": 2}, records_staged=True)  # after records the next batch will hold
+    sender.hold({"s": 1})  # after batch 1
     assert written == []
     first.release.set()
     sender.wait()
     assert written == [{"s": 1}]
 
     sender.submit(second)
-    sender.hold({"s": 3}, records_staged=False)
+    sender.hold({"s": 2})
+    sender.hold({"s": 3})
     assert written == [{"s": 1}]
     second.release.set()
     sender.wait()
@@ -136,7 +136,7 @@ def test_a_failed_batch_releases_no_state_and_stops_the_next() -> None:
     sender = Sender(written.append)
     failing = _Gate(fail=True)
     sender.submit(failing)
-    sender.hold({"s": 1}, records_staged=False)
+    sender.hold({"s": 1})
     failing.release.set()
 
     with pytest.raises(RuntimeError, match="refused"):
@@ -151,7 +151,7 @@ def test_after_a_failed_batch_nothing_more_is_sent_or_released() -> None:
     sender = Sender(written.append)
     failing, later = _Gate(fail=True), _Gate()
     sender.submit(failing)
-    sender.hold({"s": 1}, records_staged=False)
+    sender.hold({"s": 1})
     failing.release.set()
     with pytest.raises(RuntimeError, match="refused"):
         sender.wait()

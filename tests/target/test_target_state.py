@@ -1,7 +1,8 @@
 """A STATE is passed on only once the records before it are acknowledged by the API.
 
-The target is fed through a pipe that stays open: 1,500 points with a STATE after every
-250.  The first 1,000 fill a batch, which is sent; the other 500 wait for more input.
+The target is fed through a pipe that stays open: 1,600 points with a STATE after every
+250.  Batches are cut at every STATE, so the first 1,500 go out in six batches and their
+states are passed on as each is acknowledged; the last 100 wait for more input.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 import ossit_schemas
 
-FED = 1500
+FED = 1600
+LAST_STATE = 1500
 STATE_EVERY = 250
 
 
@@ -30,7 +32,7 @@ def _start_fed(target_cli: Any, point: Any) -> tuple[subprocess.Popen[str], queu
         record = point("g", "s", n, float(n))
         proc.stdin.write(json.dumps({"type": "RECORD", "stream": "points", "record": record}))
         proc.stdin.write("\n")
-        if n % STATE_EVERY == 0:
+        if n % STATE_EVERY == 0 and n <= LAST_STATE:
             proc.stdin.write(json.dumps({"type": "STATE", "value": {"points": n}}) + "\n")
     proc.stdin.flush()
     states: queue.Queue = queue.Queue()
@@ -69,26 +71,25 @@ def test_a_killed_run_passed_on_no_state_past_its_acknowledged_records(
     target_cli: Any, point: Any, destination: Any
 ) -> None:
     proc, states = _start_fed(target_cli, point)
-    seen = _states_until(states, {"points": 1000})
-    time.sleep(1.0)  # the target has read every line; 500 points and 2 states are pending
+    seen = _states_until(states, {"points": LAST_STATE})
+    time.sleep(1.0)  # the target has read every line; 100 points are pending
     proc.kill()
     proc.wait(timeout=30)
     seen += _rest(proc, states)
 
-    assert seen[-1] == {"points": 1000}
-    assert all(state["points"] <= 1000 for state in seen)
-    assert len(destination.points()) == 1000  # what the last state covers, all written
+    assert seen == [{"points": n} for n in range(STATE_EVERY, LAST_STATE + 1, STATE_EVERY)]
+    assert len(destination.points()) == LAST_STATE  # what the last state covers, all written
 
 
 def test_a_terminated_run_sends_what_it_holds_then_passes_on_the_last_state(
     target_cli: Any, point: Any, destination: Any
 ) -> None:
     proc, states = _start_fed(target_cli, point)
-    seen = _states_until(states, {"points": 1000})
+    seen = _states_until(states, {"points": LAST_STATE})
     time.sleep(1.0)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     seen += _rest(proc, states)
 
-    assert seen[-1] == {"points": FED}
+    assert seen[-1] == {"points": LAST_STATE}
     assert len(destination.points()) == FED

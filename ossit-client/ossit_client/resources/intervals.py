@@ -50,8 +50,18 @@ class Intervals(Resource):
         return self._client.request("DELETE", _ONE, path_params={"id": id})
 
     def batch(
-        self, items: Sequence[dict[str, Any]], create_missing: bool = False
+        self,
+        items: Sequence[dict[str, Any]],
+        create_missing: bool = False,
+        *,
+        idempotency_key: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Upsert up to 1000 intervals by ``id`` or ``external_id`` (all or nothing)."""
+        """Upsert up to 1000 intervals by ``id`` or ``external_id`` (all or nothing).
+
+        ``idempotency_key`` as in ``Points.batch``.
+        """
         body = {"intervals": list(items), "create_missing": create_missing}
-        return self._client.request("POST", "/intervals/batch", body=body)["data"]
+        answer = self._client.request(
+            "POST", "/intervals/batch", body=body, idempotency_key=idempotency_key
+        )
+        return answer["data"]

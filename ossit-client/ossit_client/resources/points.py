@@ -36,8 +36,19 @@ class Points(Resource):
         return self._client.paginate("/points", params)
 
     def batch(
-        self, items: Sequence[dict[str, Any]], create_missing: bool = False
+        self,
+        items: Sequence[dict[str, Any]],
+        create_missing: bool = False,
+        *,
+        idempotency_key: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Apply up to 1000 point writes at once (all or nothing); returns the resulting points."""
+        """Apply up to 1000 point writes at once (all or nothing); returns the resulting points.
+
+        ``idempotency_key`` names the batch for the API's 24 h replay protection (a fresh
+        one per call when None).
+        """
         body = {"points": list(items), "create_missing": create_missing}
-        return self._client.request("POST", "/points/batch", body=body)["data"]
+        answer = self._client.request(
+            "POST", "/points/batch", body=body, idempotency_key=idempotency_key
+        )
+        return answer["data"]
