@@ -6,6 +6,12 @@ statistic write the second time.  It also remembers the groups and statistics de
 during the run: their points and intervals went with them (the API cascades), so the
 tombstones of those children need no request, and sending them with ``create_missing``
 must not bring a deleted parent back.
+
+Every update or delete goes through an object the cache matched BY NAME, and names it by
+its id in the path: a name the destination lacks never reaches a path, where the API
+could read it as another object's id. Batches sent with ``create_missing`` may create
+groups and statistics the cache has not seen, so after one the cache is marked stale,
+and a name it then misses is looked up again (one list) before it counts as absent.
 """
 
 from __future__ import annotations
@@ -27,19 +33,35 @@ class Destination:
         self._statistics: dict[StatisticKey, dict[str, Any]] | None = None
         self._deleted_groups: set[str] = set()
         self._deleted_statistics: set[StatisticKey] = set()
+        self._stale = False
 
     def group(self, name: str) -> dict[str, Any] | None:
         """The live group of that name, or None."""
-        if self._groups is None:
+        if self._groups is None or (name not in self._groups and self._reload()):
             self._groups = {g["name"]: g for g in self._client().statistic_groups.list()}
         return self._groups.get(name)
 
     def statistic(self, key: StatisticKey) -> dict[str, Any] | None:
         """The live statistic (group name, statistic name), or None."""
-        if self._statistics is None:
+        if self._statistics is None or (key not in self._statistics and self._reload()):
             listed = self._client().statistics.list()
             self._statistics = {(s["group"], s["name"]): s for s in listed}
         return self._statistics.get(key)
+
+    def may_have_changed(self) -> None:
+        """A write may have created groups or statistics (``create_missing``)."""
+        self._stale = True
+
+    def _reload(self) -> bool:
+        """Whether a miss must be read again: the cache may lack what was created since.
+
+        Both caches are then read again, so the flag clears once for both.
+        """
+        if not self._stale:
+            return False
+        self._stale = False
+        self._groups = self._statistics = None
+        return True
 
     def remember_group(self, group: dict[str, Any]) -> None:
         """Record a group as written (created or updated)."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Sequence
-from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -168,6 +167,7 @@ class _BatchEndpointSink(OssitSink):
         key = None
         if needs_stable_key(items):
             key = batch_key(self._target.load_id, self.stream_name, position, items)
+        self._target.destination.may_have_changed()
         try:
             getattr(self._target.client, self.kind).batch(
                 items, create_missing=True, idempotency_key=key
@@ -273,6 +273,14 @@ class _OneByOneSink(OssitSink):
         """Make the destination match one item, writing nothing when it already does."""
 
 
+def _gone(exc: NotFoundError) -> bool:
+    """Whether a 404 says the object is gone (not, say, that no such endpoint exists).
+
+    Only then is a delete's 404 "already deleted": any other 404 is an error to report.
+    """
+    return exc.code == "not_found"
+
+
 class StatisticGroupsSink(_OneByOneSink):
     """Groups, by name: created, or their description updated, or deleted."""
 
@@ -289,22 +297,29 @@ class StatisticGroupsSink(_OneByOneSink):
         """Create, update, delete or leave alone the group of that name."""
         groups, destination = self._target.client.statistic_groups, self._target.destination
         name = item["name"]
+        current = destination.group(name)
         if item["delete"]:
-            with suppress(NotFoundError):  # never loaded, or deleted before: as wanted
-                groups.delete(name)
+            if current is not None:  # else never loaded, or deleted before: as wanted
+                try:
+                    groups.delete(current["id"])
+                except NotFoundError as exc:
+                    if not _gone(exc):
+                        raise
             destination.forget_group(name)
             return
         # A null description cannot be sent (the client leaves None fields unchanged).
         description = item.get("description")
-        current = destination.group(name)
         if current is None:
             try:
                 current = groups.create(name, description=description)
             except ConflictError:  # created since the cache was read (by create_missing)
-                current = groups.update(name, description=description) if description else None
-        elif description is not None and current.get("description") != description:
-            current = groups.update(name, description=description)
-        destination.remember_group(current or {"name": name})
+                destination.may_have_changed()
+                current = destination.group(name)
+                if current is None:
+                    raise
+        if description is not None and current.get("description") != description:
+            current = groups.update(current["id"], description=description)
+        destination.remember_group(current)
 
 
 class StatisticsSink(_OneByOneSink):
@@ -336,9 +351,15 @@ class StatisticsSink(_OneByOneSink):
         # Null metadata cannot be sent (the client leaves None fields unchanged).
         metadata = {key: item[key] for key in self._METADATA if item.get(key) is not None}
         if item["delete"]:
+            current = None
             if not destination.deleted_with_parent(group):
-                with suppress(NotFoundError):  # never loaded, or deleted before: as wanted
-                    statistics.purge(group, name)
+                current = destination.statistic((group, name))
+            if current is not None:  # else never loaded, or deleted before: as wanted
+                try:
+                    statistics.purge(current["group_id"], current["id"])
+                except NotFoundError as exc:
+                    if not _gone(exc):
+                        raise
             destination.forget_statistic((group, name))
             return
         current = destination.statistic((group, name))
@@ -347,17 +368,22 @@ class StatisticsSink(_OneByOneSink):
             try:
                 current = statistics.create(group, name, **metadata)
             except ConflictError:  # created since the cache was read (by create_missing)
-                current = statistics.update_metadata(group, name, **metadata) if metadata else None
-        elif any(current.get(key) != value for key, value in metadata.items()):
-            current = statistics.update_metadata(group, name, **metadata)
-        destination.remember_statistic(current or {"group": group, "name": name})
+                destination.may_have_changed()
+                current = destination.statistic((group, name))
+                if current is None:
+                    raise
+        if any(current.get(key) != value for key, value in metadata.items()):
+            current = statistics.update_metadata(current["group_id"], current["id"], **metadata)
+        destination.remember_statistic(current)
 
     def _ensure_group(self, group: str) -> None:
         """Create the parent group when the destination lacks it (a statistic needs one)."""
         destination = self._target.destination
         if destination.group(group) is None:
-            with suppress(ConflictError):  # created meanwhile by create_missing: fine
+            try:
                 destination.remember_group(self._target.client.statistic_groups.create(group))
+            except ConflictError:  # created meanwhile by create_missing: fine
+                destination.may_have_changed()
 
 
 SINKS: dict[str, type[OssitSink]] = {

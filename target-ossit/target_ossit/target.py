@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from functools import cached_property
+from types import FrameType
 from typing import Any
 
 from ossit_client import OssitClient
@@ -23,6 +24,7 @@ from singer_sdk.target_base import Target
 from target_ossit.destination import Destination
 from target_ossit.errors import InputError, UnknownStreamError
 from target_ossit.reader import NumberedSingerReader
+from target_ossit.replay import needs_stable_key
 from target_ossit.sender import Sender
 from target_ossit.sinks import SINKS, OssitSink
 
@@ -229,6 +231,26 @@ class TargetOssit(Target):
         once its batches are acknowledged, and batches are cut at every STATE, so a slow
         input holds no state back that a time-based drain would release sooner.
         """
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """On SIGTERM/SIGINT, send what is safe to send, then pass on the last state.
+
+        Records staged since the last STATE are not covered by it: a resume from it sends
+        them again, cut into batches at that STATE. Sent now, cut by the signal, an add
+        batch would not be recognised as the same batch then, and would count twice; so
+        such a tail is left to the resume (the SDK would send everything staged).
+        """
+        for sink in self._all_sinks():
+            items = (sink._pending_batch or {}).get("items") or []
+            if needs_stable_key(items):
+                self.logger.warning(
+                    "Stream '%s': %d records after the last STATE are not sent; a run "
+                    "resumed from that state sends them exactly once.",
+                    sink.stream_name,
+                    len(items),
+                )
+                sink.start_batch(sink._pending_batch)  # type: ignore[arg-type]
+        super()._handle_termination(signum, frame)
 
     def _write_state_message(self, state: dict) -> None:
         # The SDK's drain_all writes the latest state once it has handed every sink's
