@@ -15,7 +15,7 @@ from ossit_sandbox.api.common import DomainCache, answer
 from ossit_sandbox.control import Control, Settings
 from ossit_sandbox.endpoints import Endpoints
 from ossit_sandbox.errors import ApiError
-from ossit_sandbox.idempotency import IdempotencyStore
+from ossit_sandbox.idempotency import WriteRequests
 from ossit_sandbox.middleware import CODES, SandboxMiddleware
 from ossit_sandbox.store.db import Store
 
@@ -57,10 +57,12 @@ def _allowed_methods(request: Request) -> str:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors. Starlette's only 404 is a path no route matches: its code is
+    ``no_such_endpoint``, so a caller can tell it from ``not_found`` (a missing object)."""
     assert isinstance(exc, HTTPException)
     messages = {404: "no such endpoint", 405: "method not allowed on this endpoint"}
     message = messages.get(exc.status_code, str(exc.detail))
-    code = CODES.get(exc.status_code, "error")
+    code = "no_such_endpoint" if exc.status_code == 404 else CODES.get(exc.status_code, "error")
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
@@ -87,4 +89,4 @@ def create_app(settings: Settings) -> SandboxMiddleware:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    return SandboxMiddleware(app, app.state.control, IdempotencyStore(store), Endpoints(routes))
+    return SandboxMiddleware(app, app.state.control, WriteRequests(store), Endpoints(routes))

@@ -102,6 +102,12 @@ class SandboxServer:
             process.kill()
             process.wait()
 
+    def wait(self, timeout: float) -> int:
+        """Wait for the process to exit by itself; its return code (``-9`` after SIGKILL)."""
+        if self._process is None:
+            raise SandboxError("the sandbox is not running")
+        return self._process.wait(timeout)
+
     def stderr(self) -> str:
         """What the server wrote to stderr so far (kept next to the database file)."""
         try:

@@ -1,9 +1,11 @@
 """The outermost ASGI layer: everything that happens around a /v1/api request.
 
-In order: count it, apply the rate limit (429 + Retry-After), inject a scripted or random
-fault (500/503 before anything changes), wait ``--latency-ms``, replay a stored
-``Idempotency-Key`` answer, run the app, store its answer, then either send it with the
-X-RateLimit-* headers or — for a dropped write — close the connection without a byte.
+In order: count it, apply the rate limit (429 + Retry-After), refuse an encoded '/' in the
+path, inject a scripted or random fault (500/503 before anything changes), wait
+``--latency-ms``; for a write, open its transaction, replay a stored ``Idempotency-Key``
+answer or run the app and commit its write together with its stored answer; then either
+send the answer with the X-RateLimit-* headers or — for a dropped write — close the
+connection without a byte.
 It sits outside FastAPI so it receives uvicorn's own ``send`` and can reach the socket.
 """
 
@@ -11,21 +13,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from typing import Any
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive, Scope, Send
 
 from ossit_sandbox.api.common import bearer_key
 from ossit_sandbox.control import Control
 from ossit_sandbox.endpoints import Endpoints
 from ossit_sandbox.faults import WRITE_METHODS
-from ossit_sandbox.idempotency import IdempotencyStore, fingerprint
+from ossit_sandbox.idempotency import (
+    Answer,
+    Claim,
+    Headers,
+    WriteRequests,
+    fingerprint,
+    keeps,
+)
 
 log = logging.getLogger(__name__)
 
-Headers = list[tuple[bytes, bytes]]
+# Test seam: a server started with this variable set to an Idempotency-Key kills itself
+# (SIGKILL) right after committing the write that carries that key, before answering; a
+# restarted server must then replay the stored answer and apply nothing (tests/sandbox).
+CRASH_AFTER_COMMIT = "OSSIT_SANDBOX_CRASH_AFTER_COMMIT"
 
 CODES = {
     400: "bad_request", 401: "unauthorized", 402: "payment_required", 403: "forbidden",
@@ -101,14 +114,15 @@ class SandboxMiddleware:
     """Rate limit, stats, faults and idempotency around the API app."""
 
     def __init__(
-        self, app: Any, control: Control, idempotency: IdempotencyStore, endpoints: Endpoints
+        self, app: Any, control: Control, writes: WriteRequests, endpoints: Endpoints
     ) -> None:
         self.app = app
         self.control = control
-        self.idempotency = idempotency
+        self.writes = writes
         self.endpoints = endpoints
         self.latency = control.settings.latency_ms / 1000.0
-        self._in_flight: dict[tuple[str, bytes], asyncio.Lock] = {}
+        crash_key = os.environ.get(CRASH_AFTER_COMMIT)
+        self._crash_key = crash_key.encode("latin-1") if crash_key else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/api"):
@@ -128,6 +142,11 @@ class SandboxMiddleware:
             message = f"rate limit of {decision.limit} requests exceeded; retry later"
             await send_error(send, 429, message, headers)
             return
+        if b"%2f" in scope.get("raw_path", b"").lower():
+            # Routing sees %2F decoded, as a separator: `/statistics/g/s%2Fpoints` would reach
+            # the points of g/s. No name contains '/', so such a segment names nothing.
+            await send_error(send, 404, "no name contains '/' (%2F in the path)", headers)
+            return
         if endpoint is not None and method not in endpoint[1]:
             headers.append((b"allow", ", ".join(sorted(endpoint[1])).encode()))
             await send_error(send, 405, "method not allowed on this endpoint", headers)
@@ -142,57 +161,42 @@ class SandboxMiddleware:
             return
         if self.latency:
             await asyncio.sleep(self.latency)
-        idem_key = request_headers.get(b"idempotency-key") if method in WRITE_METHODS else None
-        if endpoint is None:
-            idem_key = None  # the app answers 404 before any idempotency applies
-        if idem_key is None and fault is None:
+        if endpoint is not None and method in WRITE_METHODS:
+            idem_key = request_headers.get(b"idempotency-key")
+            status, answer_headers, body = await self._write(scope, receive, key, idem_key)
+        elif fault is None:
             await self.app(scope, receive, self._with_headers(send, headers))
             return
-        status, answer_headers, body = await self._answer(scope, receive, key, idem_key)
-        if fault is not None:
+        else:
+            status, answer_headers, body = await self._capture(scope, receive)
+        if fault is not None:  # a drop: the write is committed, its answer lost
             stats.faults += 1
             await drop_connection(send)
             return
         await send_json(send, status, body, answer_headers + headers)
 
-    async def _answer(
+    async def _write(
         self, scope: Scope, receive: Receive, key: str, idem_key: bytes | None
-    ) -> tuple[int, Headers, bytes]:
-        """Run the app (or replay a stored answer) and return the whole answer."""
-        if idem_key is None:
-            return await self._capture(scope, receive)
-        # A retry that arrives while the first attempt still runs waits for its answer.
-        lock = self._in_flight.setdefault((key, idem_key), asyncio.Lock())
-        try:
-            async with lock:
-                return await self._answer_once(scope, receive, key, idem_key)
-        finally:
-            if not lock.locked():
-                self._in_flight.pop((key, idem_key), None)
-
-    async def _answer_once(
-        self, scope: Scope, receive: Receive, key: str, idem_key: bytes
-    ) -> tuple[int, Headers, bytes]:
-        body = await read_all(receive)
-        print_ = fingerprint(scope["method"], scope["path"], scope["query_string"], body)
-        idem = idem_key.decode("latin-1")
-        stored = await run_in_threadpool(self.idempotency.lookup, key, idem)
-        if stored is not None:
-            if stored[0] != print_:
-                error = {
-                    "error": {
-                        "code": "idempotency_key_reused",
-                        "message": "this Idempotency-Key was used for a different request",
-                    }
-                }
-                return 409, [], orjson.dumps(error)
-            return stored[1], [(b"idempotent-replayed", b"true")], stored[2]
-        status, headers, answer = await self._capture(scope, replaying(body))
-        if status < 500 and status not in (401, 429):
-            await run_in_threadpool(self.idempotency.save, key, idem, print_, status, answer)
+    ) -> Answer:
+        """Run a write request in its own transaction (see :mod:`ossit_sandbox.idempotency`):
+        replay a stored answer, or run the app and commit its write with its answer."""
+        body = await read_all(receive)  # before the transaction: a slow upload holds nothing
+        claim = None
+        if idem_key is not None:
+            print_ = fingerprint(scope["method"], scope["path"], scope["query_string"], body)
+            claim = Claim(key, idem_key.decode("latin-1"), print_)
+        async with self.writes.open(claim) as write:
+            stored = write.stored()
+            if stored is not None:
+                return stored
+            status, headers, answer = await self._capture(scope, replaying(body))
+            if keeps(status):
+                await write.commit(status, answer)
+                if idem_key is not None and idem_key == self._crash_key:
+                    os.kill(os.getpid(), signal.SIGKILL)  # test seam: see CRASH_AFTER_COMMIT
         return status, headers, answer
 
-    async def _capture(self, scope: Scope, receive: Receive) -> tuple[int, Headers, bytes]:
+    async def _capture(self, scope: Scope, receive: Receive) -> Answer:
         started: dict[str, Any] = {}
         chunks: list[bytes] = []
 

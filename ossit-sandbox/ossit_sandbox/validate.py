@@ -7,11 +7,13 @@ the field, batch endpoints collect one per bad item with the item's index.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ossit_sandbox import timefmt
 from ossit_sandbox.errors import ApiError
+from ossit_sandbox.ids import has_id_form
 
 MAX_NAME = 255
 
@@ -36,8 +38,8 @@ def json_object(body: Any, field: str = "body") -> dict[str, Any]:
     return body
 
 
-def name(body: Mapping[str, Any], field: str = "name", *, required: bool = True) -> str | None:
-    """A group or statistic name: 1 to 255 characters (null is not a name)."""
+def label(body: Mapping[str, Any], field: str = "name", *, required: bool = True) -> str | None:
+    """A name that never travels in a path (a domain's): 1 to 255 characters, not null."""
     if field not in body:
         if required:
             raise FieldError(field, "is required")
@@ -46,6 +48,40 @@ def name(body: Mapping[str, Any], field: str = "name", *, required: bool = True)
     if not isinstance(value, str) or not value or len(value) > MAX_NAME:
         raise FieldError(field, f"must be a non-empty string of at most {MAX_NAME} characters")
     return value
+
+
+def name(body: Mapping[str, Any], field: str = "name", *, required: bool = True) -> str | None:
+    """A group or statistic name, in a body or batch item: a :func:`label` that a path can carry.
+
+    Such a name is also a path segment, so it is refused when no request could address it
+    (see :func:`_unaddressable`); refusing it at creation keeps every name usable by path.
+    """
+    value = label(body, field, required=required)
+    if value is not None and (reason := _unaddressable(value)) is not None:
+        raise FieldError(field, reason)
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _unaddressable(value: str) -> str | None:
+    """Why no path could address a name, or could read it only as an id; None when fine."""
+    if "/" in value:
+        return "must not contain '/': a name is one path segment, and %2F is decoded before routing"
+    if value in (".", ".."):
+        return "must not be '.' or '..': HTTP clients remove such path segments"
+    if _CONTROL.search(value):
+        return (
+            "must not contain control characters (U+0000 to U+001F, U+007F):"
+            " they cannot travel safely in a path or a log line"
+        )
+    if has_id_form(value):
+        return (
+            "must not have the form of an id (grp_, stat_, pt_ or int_ followed by digits):"
+            " in a path that form means the id, and a body takes names only"
+        )
+    return None
 
 
 def text(body: Mapping[str, Any], field: str) -> str | None:

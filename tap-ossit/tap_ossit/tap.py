@@ -130,8 +130,18 @@ class TapOssit(Tap):
         request budget (shared on disk with other processes) is opened once.
         """
         client = OssitClient.from_config(self.config)
-        weakref.finalize(self, client.close)
+        self._close_api = weakref.finalize(self, client.close)
         return client
+
+    def close(self) -> None:
+        """Close the client now (else when the tap object is collected; once either way).
+
+        Whoever runs several taps in one process closes each when done: a client left to
+        the garbage collector is closed at whatever moment the collector runs, possibly in
+        a thread that holds the lock of the same budget file, which then waits forever.
+        """
+        if "api" in self.__dict__:
+            self._close_api()
 
     def load_streams(self) -> list[OssitStream]:
         """Streams in declaration order, parents first (the SDK would sort them by name).

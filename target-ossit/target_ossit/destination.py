@@ -2,10 +2,10 @@
 
 Groups and statistics are few, so the target reads them once (a request per thousand)
 and then writes only what differs: loading the same input twice sends no group or
-statistic write the second time.  It also remembers the groups and statistics deleted
-during the run: their points and intervals went with them (the API cascades), so the
-tombstones of those children need no request, and sending them with ``create_missing``
-must not bring a deleted parent back.
+statistic write the second time.  A group or statistic the target deletes leaves the
+cache with its children (the API cascades).  Tombstones of points and intervals go to the
+batch endpoints whatever the cache says: a delete item whose parent is missing is a no-op
+there, ``create_missing`` never brings a deleted parent back.
 
 Every update or delete goes through an object the cache matched BY NAME, and names it by
 its id in the path: a name the destination lacks never reaches a path, where the API
@@ -31,8 +31,6 @@ class Destination:
         self._client = client
         self._groups: dict[str, dict[str, Any]] | None = None
         self._statistics: dict[StatisticKey, dict[str, Any]] | None = None
-        self._deleted_groups: set[str] = set()
-        self._deleted_statistics: set[StatisticKey] = set()
         self._stale = False
 
     def group(self, name: str) -> dict[str, Any] | None:
@@ -67,14 +65,12 @@ class Destination:
         """Record a group as written (created or updated)."""
         if self._groups is not None:
             self._groups[group["name"]] = group
-        self._deleted_groups.discard(group["name"])
 
     def remember_statistic(self, statistic: dict[str, Any]) -> None:
         """Record a statistic as written (created or updated)."""
         key = (statistic["group"], statistic["name"])
         if self._statistics is not None:
             self._statistics[key] = statistic
-        self._deleted_statistics.discard(key)
 
     def forget_group(self, name: str) -> None:
         """Record a group, and with it its statistics, as deleted."""
@@ -83,14 +79,8 @@ class Destination:
         if self._statistics is not None:
             for key in [key for key in self._statistics if key[0] == name]:
                 del self._statistics[key]
-        self._deleted_groups.add(name)
 
     def forget_statistic(self, key: StatisticKey) -> None:
         """Record a statistic as deleted."""
         if self._statistics is not None:
             self._statistics.pop(key, None)
-        self._deleted_statistics.add(key)
-
-    def deleted_with_parent(self, group: str, statistic: str | None = None) -> bool:
-        """Whether deleting that group or statistic in this run already deleted its child."""
-        return group in self._deleted_groups or (group, statistic) in self._deleted_statistics

@@ -161,9 +161,6 @@ class _BatchEndpointSink(OssitSink):
 
         A batch that must not be applied twice carries a key a resumed run derives again.
         """
-        items, lines = self._without_orphans(items, lines)
-        if not items:
-            return
         key = None
         if needs_stable_key(items):
             key = batch_key(self._target.load_id, self.stream_name, position, items)
@@ -174,25 +171,6 @@ class _BatchEndpointSink(OssitSink):
             )
         except OssitError as exc:
             raise self._load_error(exc, lines) from exc
-
-    def _without_orphans(self, items: list[Item], lines: list[int]) -> tuple[list[Item], list[int]]:
-        """Drop deletes of children whose group or statistic this run deleted already.
-
-        The API deleted them with their parent; sent with ``create_missing`` they would
-        bring the parent back.
-        """
-        destination = self._target.destination
-        kept = [
-            (item, line)
-            for item, line in zip(items, lines, strict=True)
-            if not (
-                item.get("delete")
-                and destination.deleted_with_parent(item["group"], item.get("statistic"))
-            )
-        ]
-        if len(kept) == len(items):
-            return items, lines
-        return [item for item, _ in kept], [line for _, line in kept]
 
 
 class PointsSink(_BatchEndpointSink):
@@ -351,9 +329,7 @@ class StatisticsSink(_OneByOneSink):
         # Null metadata cannot be sent (the client leaves None fields unchanged).
         metadata = {key: item[key] for key in self._METADATA if item.get(key) is not None}
         if item["delete"]:
-            current = None
-            if not destination.deleted_with_parent(group):
-                current = destination.statistic((group, name))
+            current = destination.statistic((group, name))
             if current is not None:  # else never loaded, or deleted before: as wanted
                 try:
                     statistics.purge(current["group_id"], current["id"])

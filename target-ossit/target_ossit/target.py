@@ -233,24 +233,34 @@ class TargetOssit(Target):
         """
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """On SIGTERM/SIGINT, send what is safe to send, then pass on the last state.
+        """On SIGTERM/SIGINT, send what is safe to send, then pass on the last state."""
+        self._hold_back_unsafe_tail()
+        super()._handle_termination(signum, frame)
 
-        Records staged since the last STATE are not covered by it: a resume from it sends
-        them again, cut into batches at that STATE. Sent now, cut by the signal, an add
-        batch would not be recognised as the same batch then, and would count twice; so
-        such a tail is left to the resume (the SDK would send everything staged).
+    def _hold_back_unsafe_tail(self) -> int:
+        """Unstage add/subtract records read after the last STATE; how many there were.
+
+        Such records are not covered by that state: the run resumed from it (the next
+        run, for Meltano) reads them again and cuts them into batches at that STATE. Sent
+        now, cut by a signal or by input that stopped short (a killed tap), the batch
+        would not be the one the resume sends, the API could not tell it is a replay, and
+        its values would count twice. Input that stops short cannot be told from input
+        that is complete, so such records are applied only once a STATE follows them (or
+        they fill a batch). ``set`` records and deletes are sent: harmless to repeat.
         """
+        held_back = 0
         for sink in self._all_sinks():
             items = (sink._pending_batch or {}).get("items") or []
             if needs_stable_key(items):
-                self.logger.warning(
-                    "Stream '%s': %d records after the last STATE are not sent; a run "
-                    "resumed from that state sends them exactly once.",
-                    sink.stream_name,
-                    len(items),
-                )
+                held_back += len(items)
                 sink.start_batch(sink._pending_batch)  # type: ignore[arg-type]
-        super()._handle_termination(signum, frame)
+        if held_back:
+            self.logger.warning(
+                "%d add/subtract/increment/decrement records after the last STATE were not "
+                "sent: a run resumed from that state sends them exactly once.",
+                held_back,
+            )
+        return held_back
 
     def _write_state_message(self, state: dict) -> None:
         # The SDK's drain_all writes the latest state once it has handed every sink's
@@ -258,10 +268,24 @@ class TargetOssit(Target):
         self._sender.write_now(state)
 
     def process_endofpipe(self) -> None:
-        """Send what is left, pass on the last state, and close the client."""
+        """Send what is left, pass on the last state, and close the client.
+
+        Add records after the last STATE (a tap ends with a STATE, so such input was
+        probably cut short) are left to the resume (see ``_hold_back_unsafe_tail``), and
+        the run fails so that the resume happens.
+        """
         try:
+            held_back = self._hold_back_unsafe_tail()
             super().process_endofpipe()
             self._sender.wait()
+            if held_back:
+                msg = (
+                    f"{held_back} add/subtract/increment/decrement records at the end of the "
+                    "input have no STATE after them and were not applied (input cut short "
+                    "cannot be told from complete input): resume from the last state passed "
+                    "on, or end the input with a STATE message as every Singer tap does"
+                )
+                raise InputError(msg)
         finally:
             self._sender.close()
             if "client" in self.__dict__:

@@ -128,6 +128,24 @@ def test_statistics_list_delete_a_day_and_purge(
     assert tombstones == {DAY1: 4, DAY2: 9}
 
 
+def test_names_that_look_like_url_syntax_work_by_path(official_ossit: str) -> None:
+    """The client puts `quote(name)` in the path: every name the API accepts reaches its own
+    group or statistic; one it cannot address (`a/b`) is refused at creation."""
+    for name in ("a b", "50%", "q?x=1", "#tag", "é", "a\\b", "...", " x", "grp_"):
+        created = ossit.StatisticGroup.create(name)
+        assert created["name"] == name, created
+        assert ossit.StatisticGroup.retrieve(name)["id"] == created["id"]
+        assert ossit.Statistic.create(name, name, 1, DAY1)["name"] == name
+        assert ossit.Statistic.add(name, name, 2, DAY1)["value"] == 3
+        assert ossit.Statistic.retrieve(name, name)["value"] == 3
+        assert ossit.Statistic.purge(name, name)["deleted_at"] is not None
+        assert ossit.StatisticGroup.update(name, f"{name}!")["id"] == created["id"]
+        assert ossit.StatisticGroup.delete(f"{name}!")["id"] == created["id"]
+    assert ossit.StatisticGroup.list()["data"] == []
+    refused = ossit.StatisticGroup.create("a/b")["error"]
+    assert (refused["code"], refused["field"]) == ("invalid_request", "name")
+
+
 def test_domain_retrieve_rename_create_and_delete(official_ossit: str) -> None:
     domain = ossit.Domain.retrieve()
     assert (domain["key"], domain["time_zone"]) == (official_ossit, "America/Edmonton")

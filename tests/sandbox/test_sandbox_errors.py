@@ -52,8 +52,8 @@ def test_a_body_that_is_not_an_object_is_422(api: Api) -> None:
 
 
 def test_unknown_routes_404_and_wrong_methods_405(api: Api) -> None:
-    _error(api.get("/nothing-here"), 404, "not_found")
-    _error(api.call("GET", "/_sandbox/nothing"), 404, "not_found")
+    _error(api.get("/nothing-here"), 404, "no_such_endpoint")
+    _error(api.call("GET", "/_sandbox/nothing"), 404, "no_such_endpoint")
     answer = api.call("PATCH", "/points")
     _error(answer, 405, "method_not_allowed")
     assert "GET" in answer.headers["allow"]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import pytest
+import requests
 from ossit_sandbox.launcher import SandboxServer
+from ossit_sandbox.middleware import CRASH_AFTER_COMMIT
 from sandbox_api import Api
 
 
@@ -77,3 +82,52 @@ def test_concurrent_repeats_are_applied_once(sandbox_factory, make_api) -> None:
     assert {a.status_code for a in answers} == {200}
     assert len({a.content for a in answers}) == 1
     assert api.ok(api.get("/statistics/G/s"))["value"] == 1
+
+
+def test_a_write_killed_after_its_commit_is_replayed_after_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_api
+) -> None:
+    """The server dies (SIGKILL) right after committing an ``add``, before answering.
+
+    When the write and its stored answer were two transactions, the write could be durable
+    without its answer, and the client's retry with the same key applied it again (value 4
+    here). Now they commit together: the restarted server replays the answer.
+    """
+    db = tmp_path / "crash.sqlite"
+    body = {"method": "add", "value": 2, "reference_date": "2026-01-01"}
+    headers = {"Idempotency-Key": "killed-after-commit"}
+    monkeypatch.setenv(CRASH_AFTER_COMMIT, headers["Idempotency-Key"])
+    with SandboxServer(db) as doomed:
+        api = make_api(doomed, doomed.create_domain("crash"))
+        _setup(api)
+        with pytest.raises(requests.ConnectionError):
+            api.post("/statistics/G/s", body, headers=headers)
+        assert doomed.wait(timeout=10) == -signal.SIGKILL
+    monkeypatch.delenv(CRASH_AFTER_COMMIT)
+    with SandboxServer(db) as restarted:
+        again = make_api(restarted, api.key)
+        retry = again.post("/statistics/G/s", body, headers=headers)
+        assert retry.status_code == 200, retry.text
+        assert retry.headers["idempotent-replayed"] == "true"
+        assert retry.json()["value"] == 2
+        assert [p["value"] for p in again.read_all("/points")] == [2]
+
+
+def test_a_failed_write_keeps_neither_its_changes_nor_a_success(api: Api) -> None:
+    """Item 0 creates group `New` and an interval, item 1 names no interval: a 422. Nothing of
+    item 0 stays, and the key's stored answer is that 422, never a success."""
+    start = "2026-01-01T00:00:00Z"
+    batch = {
+        "intervals": [{"group": "New", "type": "run", "start": start}, {"id": "int_999999"}],
+        "create_missing": True,
+    }
+    headers = {"Idempotency-Key": "failing-batch"}
+    first = api.post("/intervals/batch", batch, headers=headers)
+    assert first.status_code == 422, first.text
+    assert [item["index"] for item in first.json()["error"]["items"]] == [1]
+    assert api.read_all("/statistic-groups") == api.read_all("/intervals") == []
+    again = api.post("/intervals/batch", batch, headers=headers)
+    assert (again.status_code, again.content) == (422, first.content)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert api.read_all("/statistic-groups", include_deleted="true") == []
+    assert api.read_all("/intervals", include_deleted="true") == []

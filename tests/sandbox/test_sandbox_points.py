@@ -116,3 +116,22 @@ def test_list_filters(api: Api) -> None:
     stat = api.ok(api.get("/statistics/B/x"))
     assert len(api.read_all("/points", statistic=stat["id"])) == 3
     assert api.get("/points", from_date="yesterday").status_code == 422
+
+
+def test_create_missing_never_creates_the_parent_of_a_delete(api: Api) -> None:
+    """A tombstone replayed after its group was deleted must not bring the group back."""
+    _setup(api)
+    api.ok(api.delete("/statistic-groups/G"))
+    deletes = [
+        _item("2026-01-01", 0, delete=True),
+        {"group": "H", "statistic": "t", "reference_date": "2026-01-01", "delete": True},
+    ]
+    writes = [{"group": "W", "statistic": "w", "reference_date": "2026-01-01", "value": 3}]
+
+    data = api.ok(api.post("/points/batch", {"points": deletes + writes, "create_missing": True}))
+
+    assert [(p["group"], p["value"]) for p in data["data"]] == [("W", 3)]
+    assert [g["name"] for g in api.read_all("/statistic-groups")] == ["W"]
+    refused = api.post("/points/batch", {"points": deletes})  # without create_missing: a 422
+    assert refused.status_code == 422
+    assert [item["index"] for item in refused.json()["error"]["items"]] == [0, 1]

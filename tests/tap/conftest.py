@@ -150,7 +150,11 @@ def run_in_process(
     catalog: dict[str, Any] | None = None,
 ) -> TapOutput:
     """Sync with a TapOssit object in this process: the CLI's work without its start-up cost."""
-    return _captured(TapOssit(config=dict(config), state=state, catalog=catalog).sync_all)
+    tap = TapOssit(config=dict(config), state=state, catalog=catalog)
+    try:
+        return _captured(tap.sync_all)
+    finally:
+        tap.close()
 
 
 @pytest.fixture
@@ -165,7 +169,10 @@ def tap_stopped_after() -> Any:
 
     def run(config: dict[str, Any], records: int) -> TapOutput:
         tap = TapOssit(config=dict(config))
-        return _captured(lambda: tap.run_sync_dry_run(dry_run_record_limit=records))
+        try:
+            return _captured(lambda: tap.run_sync_dry_run(dry_run_record_limit=records))
+        finally:
+            tap.close()
 
     return run
 

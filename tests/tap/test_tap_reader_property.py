@@ -14,11 +14,12 @@ import contextlib
 import gzip
 import json
 import random
+import tempfile
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from conftest import STREAM_NAMES, TapOutput, _captured
+from conftest import STREAM_NAMES, TapOutput, _captured, run_in_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ossit_client import APIStatusError, OssitClient
@@ -73,6 +74,17 @@ def _actions(rng: random.Random, client: OssitClient, renamable: list[str]) -> l
     return actions
 
 
+def _writer(sandbox: SandboxServer, key: str) -> OssitClient:
+    """The client that writes during the tap's run, with a request budget of its own.
+
+    Its budget file is another than the tap's: two clients of one process locking one
+    file would be two lock holders of one process (filelock refuses that), and this one
+    stands for another machine writing into the domain anyway.
+    """
+    state_dir = tempfile.mkdtemp(prefix="ossit-writer-")
+    return OssitClient(key, base_url=sandbox.base_url, state_dir=state_dir)
+
+
 def _run_with_writes(
     config: dict[str, Any], writer: OssitClient, schedule: dict[int, list[Action]]
 ) -> TapOutput:
@@ -91,7 +103,10 @@ def _run_with_writes(
         return request(method, template, **kwargs)
 
     tap.api.request = hooked  # type: ignore[method-assign]
-    return _captured(tap.sync_all)
+    try:
+        return _captured(tap.sync_all)
+    finally:
+        tap.close()
 
 
 def _final_versions(client: OssitClient, groups: list[str]) -> set[tuple[str, str, str]]:
@@ -127,7 +142,7 @@ def check_every_change_is_read(
     rng = random.Random(schedule_seed)
     config = {"domain_key": key, "base_url": sandbox.base_url, "page_size": page_size,
               **({"groups": groups} if groups else {})}  # fmt: skip
-    with OssitClient(key, base_url=sandbox.base_url) as writer:
+    with _writer(sandbox, key) as writer:
         _seed(writer, days)
         renamable = [g for g in GROUPS if g not in groups]
         schedule: dict[int, list[Action]] = {}
@@ -144,7 +159,7 @@ def check_every_change_is_read(
     ):
         state = first.messages[position]["value"]
         before = _emitted(first.messages[:position])
-        nxt = _captured(TapOssit(config=dict(config), state=state).sync_all)
+        nxt = run_in_process(config, state)
         missing = final - before - _emitted(nxt.messages)
         assert not missing, f"lost from state #{positions.index(position)}: {sorted(missing)[:5]}"
 
@@ -173,7 +188,7 @@ def test_a_change_to_a_partition_already_read_is_read_by_the_next_run(
 ) -> None:
     """The defect this guards: a small group's sequence ended, then it changed, while a big
     group's sequence was still being read; a bookmark shared by both passed the change."""
-    with OssitClient(domain_key, base_url=sandbox.base_url) as writer:
+    with _writer(sandbox, domain_key) as writer:
         items = [{"group": "big", "statistic": "s", "reference_date": f"2026-01-{d:02d}",
                   "value": d} for d in range(1, 21)]  # fmt: skip
         writer.points.batch([*items, {**items[0], "group": "small"}], create_missing=True)
@@ -189,7 +204,10 @@ def test_a_change_to_a_partition_already_read_is_read_by_the_next_run(
             return request(method, template, **kwargs)
 
         tap_object.api.request = hooked  # type: ignore[method-assign]
-        first = _captured(tap_object.sync_all)
+        try:
+            first = _captured(tap_object.sync_all)
+        finally:
+            tap_object.close()
 
     late_points = [p for p in first.records["points"] if p["reference_date"] == "2026-02-01"]
     for state in first.states:
@@ -208,7 +226,7 @@ def test_batch_mode_states_never_run_ahead_of_the_batch_files(
     config = {**tap_config, "page_size": 7, "batch_config": {
         "encoding": {"format": "jsonl", "compression": "gzip"},
         "storage": {"root": f"file://{tmp_path}", "prefix": "b-"}, "batch_size": 10}}  # fmt: skip
-    run = _captured(TapOssit(config=config).sync_all)
+    run = run_in_process(config)
 
     in_files: dict[str, list[dict[str, Any]]] = {stream: [] for stream in STREAM_NAMES}
     checked = 0

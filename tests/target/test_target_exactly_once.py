@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -81,25 +82,29 @@ def _feed(target_cli: Any, tmp_path: Any, lines: list[str], name: str, **setting
     return target_cli.run(path, **KPI_SETTINGS, **settings)
 
 
-@pytest.mark.parametrize("stop_after", [20, 40, 70, 90, 170])
-def test_an_add_load_stopped_after_any_batch_and_resumed_counts_every_value_once(
+@pytest.mark.parametrize("stop_after", [20, 30, 40, 65, 70, 90, 170, 185])
+def test_an_add_load_stopped_anywhere_and_resumed_counts_every_value_once(
     stop_after: int, target_cli: Any, destination: Any, tmp_path: Any
 ) -> None:
-    """The first run reads input up to a batch boundary inside a segment and stops there.
+    """The first run's input stops short (a killed tap), anywhere in a segment.
 
-    It has then sent every batch up to that boundary but passed on only the STATE before
-    them: exactly a run killed after the API applied those batches. The resumed run sends
-    them again, with the rest of the segment.
+    It sends the batches that filled up and passes on only the STATE before them: exactly
+    a run killed after the API applied those batches. Add records after the last STATE
+    that fill no batch are held back, and the run fails. The resumed run sends the whole
+    segment again.
     """
     rows = range(4 * SEGMENT)
     lines = _lines(rows)
-    cut = _lines(range(stop_after))
+    segment_start = stop_after // SEGMENT * SEGMENT
+    applied = segment_start + (stop_after - segment_start) // 20 * 20
 
-    stopped = _feed(target_cli, tmp_path, cut, "stopped")
-    assert stopped.returncode == 0, stopped.stderr[-2000:]
+    stopped = _feed(target_cli, tmp_path, _lines(range(stop_after)), "stopped")
+    assert (stopped.returncode == 0) == (applied == stop_after), stopped.stderr[-2000:]
+    if applied != stop_after:
+        assert f"{stop_after - applied} add/subtract" in stopped.stderr
     last = stopped.states[-1] if stopped.states else None
-    assert last == ({"kpis": stop_after // SEGMENT * SEGMENT} if stop_after >= SEGMENT else None)
-    assert destination.points() == _expected(range(stop_after))  # sent, beyond the state
+    assert last == ({"kpis": segment_start} if segment_start else None)
+    assert destination.points() == _expected(range(applied))
     resumed = _feed(target_cli, tmp_path, _after(lines, last), "resumed")
 
     assert resumed.returncode == 0, resumed.stderr[-2000:]
@@ -166,15 +171,19 @@ def test_a_terminated_add_load_leaves_its_tail_to_the_resume(
         states.append(json.loads(line))
         if states[-1] == {"kpis": 3 * SEGMENT}:
             break
+    time.sleep(1.0)  # the target has read every line: 20 rows sent, 10 staged
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     proc.stdin.close()
     proc.stdout.close()
-    assert destination.points() == _expected(range(3 * SEGMENT))
+    # The tail's first 20 filled a batch and went out; the last 10 are left to the resume.
+    assert destination.points() == _expected(range(3 * SEGMENT + 20))
 
-    resumed = _feed(target_cli, tmp_path, _after(lines, states[-1]), "resumed")
+    end = json.dumps({"type": "STATE", "value": {"kpis": "done"}})  # as the resumed tap ends
+    resumed = _feed(target_cli, tmp_path, [*_after(lines, states[-1]), end], "resumed")
 
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert resumed.states[-1] == {"kpis": "done"}
     assert destination.points() == _expected(range(3 * SEGMENT + 30))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -79,8 +80,19 @@ def answer(data: Any, status: int = 200) -> Response:
 
 
 async def run(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run blocking SQLite work in the thread pool, off the event loop."""
-    return await run_in_threadpool(func, *args, **kwargs)
+    """Run blocking SQLite work in the thread pool, off the event loop.
+
+    A cancelled request still waits for its thread to finish before unwinding: the thread
+    may be using the request's open write transaction, which must not be rolled back (and
+    its lock released) under it. A thread cannot be stopped, and anyio's own shield does
+    not hold against asyncio's ``Task.cancel``.
+    """
+    work = asyncio.ensure_future(run_in_threadpool(func, *args, **kwargs))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait([work])
+        raise
 
 
 async def read_body(request: Request) -> dict[str, Any]:

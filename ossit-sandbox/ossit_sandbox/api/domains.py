@@ -41,7 +41,7 @@ async def create_domain(request: Request) -> Response:
     """Create a new domain; answers its record including its new key."""
     current_domain(request)
     body = await read_body(request)
-    name = checked(validate.name, body)
+    name = checked(validate.label, body)
     time_zone = _time_zone(body, "UTC")
     domain = await run(domains.create_domain, store(request), str(name), time_zone)
     return answer(domain.record(), 201)
@@ -65,7 +65,7 @@ async def update_domain(request: Request, domain_key: str) -> Response:
     """Rename this key's domain and/or change its time zone."""
     domain = _own(request, domain_key)
     body = await read_body(request)
-    name = checked(validate.name, body, required=False) or domain.name
+    name = checked(validate.label, body, required=False) or domain.name
     time_zone = _time_zone(body, domain.time_zone)
     updated = await run(domains.update_domain, store(request), domain, name, time_zone)
     request.app.state.domains.put(updated)

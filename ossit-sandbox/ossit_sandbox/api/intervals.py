@@ -18,8 +18,8 @@ from ossit_sandbox.api.common import (
     run,
 )
 from ossit_sandbox.api.common import store_of as store
+from ossit_sandbox.ids import parse_id
 from ossit_sandbox.store import intervals
-from ossit_sandbox.store.records import parse_id
 from ossit_sandbox.validate import FieldError
 
 router = APIRouter(prefix="/v1/api/intervals")

@@ -42,10 +42,14 @@ def _point_item(item: Any) -> points.PointWrite:
     group = validate.name(item, "group")
     statistic = validate.name(item, "statistic")
     day = validate.date(item, "reference_date", None)
-    if validate.boolean(item, "delete"):
-        return points.PointWrite(str(group), str(statistic), day, delete=True)
+    # Every field present is checked, a delete's too: the document's item schema holds.
     method = validate.choice(item, "method", points.METHODS, "set")
-    value = validate.number(item, "value", required=method in ("set", "add", "subtract"))
+    delete = validate.boolean(item, "delete")
+    value = validate.number(
+        item, "value", required=not delete and method in ("set", "add", "subtract")
+    )
+    if delete:
+        return points.PointWrite(str(group), str(statistic), day, delete=True)
     return points.PointWrite(str(group), str(statistic), day, value, method)
 
 

@@ -5,6 +5,12 @@ Every write runs inside :meth:`Store.write`, which holds one process-wide lock a
 ``generate`` command, wait too). Inside it :class:`Tx` hands out timestamps that are
 strictly increasing per domain; commits happen in stamp order, so a reader that has seen
 stamp ``t`` will never later find a record stamped before ``t``.
+
+A server request that writes runs in a transaction the middleware opened on the request
+connection and published with :meth:`Store.joined` (see :mod:`ossit_sandbox.idempotency`):
+there :meth:`Store.write` is a savepoint of that transaction and :attr:`Store.conn` is that
+connection, so the request reads its own writes and one COMMIT makes the write durable
+together with the answer stored for its ``Idempotency-Key``.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from ossit_sandbox.timefmt import format_us, iso_duration, now_us
 
@@ -170,6 +177,31 @@ class Tx:
             )
 
 
+# The write transaction of the request running in this context (its store and connection).
+# A ContextVar, not a thread-local: the request's work hops between the event loop and
+# worker threads, and anyio's to_thread runs each call in a copy of the caller's context.
+_OPEN_WRITE: ContextVar[tuple[Store, sqlite3.Connection] | None] = ContextVar(
+    "ossit_sandbox_open_write", default=None
+)
+
+
+@contextmanager
+def _atomic(
+    conn: sqlite3.Connection, domain_id: int | None, begin: str, end: str, undo: tuple[str, ...]
+) -> Iterator[Tx]:
+    """Run ``begin``, the body, then ``end``; on any exception the ``undo`` statements."""
+    conn.execute(begin)
+    try:
+        tx = Tx(conn, domain_id)
+        yield tx
+        tx.flush()
+        conn.execute(end)
+    except BaseException:
+        for statement in undo:
+            conn.execute(statement)
+        raise
+
+
 class Store:
     """The sandbox database file: one connection per thread, one writer at a time."""
 
@@ -177,34 +209,66 @@ class Store:
         self.path = path
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._request_conn: sqlite3.Connection | None = None
         self.conn.executescript(SCHEMA)
 
     @property
     def conn(self) -> sqlite3.Connection:
-        """This thread's connection (autocommit: each read is its own snapshot)."""
+        """The open request transaction's connection, else this thread's (autocommit: each
+        read is its own snapshot)."""
+        joined = self._joined()
+        if joined is not None:
+            return joined
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = _connect(self.path)
         return conn
 
+    @property
+    def request_conn(self) -> sqlite3.Connection:
+        """The connection of request transactions (one at a time: the caller serialises)."""
+        if self._request_conn is None:
+            self._request_conn = _connect(self.path)
+        return self._request_conn
+
+    @contextmanager
+    def joined(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """Make ``conn``'s open transaction the one this context's reads and writes use."""
+        token = _OPEN_WRITE.set((self, conn))
+        try:
+            yield
+        finally:
+            _OPEN_WRITE.reset(token)
+
+    def _joined(self) -> sqlite3.Connection | None:
+        open_write = _OPEN_WRITE.get()
+        return open_write[1] if open_write is not None and open_write[0] is self else None
+
     @contextmanager
     def write(self, domain_id: int | None) -> Iterator[Tx]:
-        """One all-or-nothing write transaction; any exception rolls everything back."""
-        with self._write_lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                tx = Tx(conn, domain_id)
+        """One all-or-nothing write; any exception rolls back all of it (and only it).
+
+        Inside a joined request transaction it is a savepoint, committed later with the
+        request's stored answer; otherwise its own transaction under the process-wide lock.
+        """
+        joined = self._joined()
+        if joined is not None:
+            undo = ("ROLLBACK TO write", "RELEASE write")
+            with _atomic(joined, domain_id, "SAVEPOINT write", "RELEASE write", undo) as tx:
                 yield tx
-                tx.flush()
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            return
+        with (
+            self._write_lock,
+            _atomic(self.conn, domain_id, "BEGIN IMMEDIATE", "COMMIT", ("ROLLBACK",)) as tx,
+        ):
+            yield tx
 
     def close(self) -> None:
-        """Close this thread's connection."""
+        """Close this thread's connection (and the request connection, when opened)."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+        if self._request_conn is not None:
+            self._request_conn.close()
+            self._request_conn = None

@@ -6,28 +6,27 @@ import sqlite3
 from typing import Any
 
 from ossit_sandbox.errors import conflict, not_found
+from ossit_sandbox.ids import ref_column
 from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.listing import ListQuery, list_page
-from ossit_sandbox.store.records import GROUPS, fetch_one, parse_id
+from ossit_sandbox.store.records import GROUPS, fetch_one, find_live
 
 
-def find_group(conn: sqlite3.Connection, domain_id: int, ref: str) -> int | None:
-    """The live group named ``ref`` (or whose id is ``ref``), if any."""
-    row = conn.execute(
-        "SELECT id FROM groups WHERE domain_id = ? AND name = ? AND deleted_at IS NULL",
-        (domain_id, ref),
-    ).fetchone()
-    if row is None and (gid := parse_id(ref, "grp_")) is not None:
-        row = conn.execute(
-            "SELECT id FROM groups WHERE domain_id = ? AND id = ? AND deleted_at IS NULL",
-            (domain_id, gid),
-        ).fetchone()
-    return row[0] if row else None
+def find_group(conn: sqlite3.Connection, domain_id: int, name: str) -> int | None:
+    """The live group named ``name``, if any: how bodies and batch items name a group.
+
+    They never fall back to an id, so a body can only reach the group it names.
+    """
+    return find_live(conn, "groups", ("domain_id", domain_id), "name", name)
 
 
 def resolve_group(conn: sqlite3.Connection, domain_id: int, ref: str) -> int:
-    """Like :func:`find_group` but a 404 when absent."""
-    gid = find_group(conn, domain_id, ref)
+    """The live group a path's ``{group}`` names; 404 when absent.
+
+    A ``ref`` that parses as a group id is that id only, anything else a name only (see
+    :mod:`ossit_sandbox.ids`), so a missing name never reaches the group whose id it reads as.
+    """
+    gid = find_live(conn, "groups", ("domain_id", domain_id), *ref_column(ref, "grp_"))
     if gid is None:
         raise not_found("statistic group", ref)
     return gid

@@ -10,15 +10,11 @@ import sqlite3
 from typing import Any
 
 from ossit_sandbox.errors import ApiError, conflict, invalid, not_found
+from ossit_sandbox.ids import parse_id
 from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.groups import find_group, insert_group
-from ossit_sandbox.store.listing import ListQuery, list_page
-from ossit_sandbox.store.records import (
-    INTERVALS,
-    fetch_by_ids,
-    fetch_one,
-    parse_id,
-)
+from ossit_sandbox.store.listing import ListQuery, list_page, ref_filter
+from ossit_sandbox.store.records import INTERVALS, fetch_by_ids, fetch_one
 
 _COLUMNS = ("group_id", "statistic", "external_id", "type", "name", "start", "end", "metadata")
 _REQUIRED_ON_CREATE = ("group", "type", "start")
@@ -58,7 +54,8 @@ def upsert_interval(
     """Create or update one interval from validated ``fields``; returns (id, created).
 
     ``iid`` must name an existing interval (404 otherwise; a tombstone counts only when
-    ``live_only`` is false). Only the fields given change.
+    ``live_only`` is false). Only the fields given change. ``fields["group"]`` comes from a
+    body, so it is a group's name only, never its id.
     """
     row = _existing(tx.conn, domain_id, iid, fields.get("external_id"))
     if iid is not None and (row is None or (live_only and row[1] is not None)):
@@ -191,9 +188,9 @@ def list_intervals(
     where: list[str] = []
     args: list[Any] = []
     if group is not None:
-        gid = parse_id(group, "grp_")
-        where.append("(g.name = ? OR g.id = ?)")
-        args.extend((group, -1 if gid is None else gid))
+        clause, arg = ref_filter("g", "grp_", group)
+        where.append(clause)
+        args.append(arg)
     if kind is not None:
         where.append("i.type = ?")
         args.append(kind)

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from ossit_sandbox.errors import invalid
+from ossit_sandbox.ids import ref_column
 from ossit_sandbox.store.records import RecordType
 
 
@@ -45,6 +46,16 @@ def decode_cursor(text: str) -> tuple[str, int]:
     if not isinstance(updated_at, str) or not isinstance(record_id, int):
         raise invalid("cursor", "is not a cursor returned by this API")
     return updated_at, record_id
+
+
+def ref_filter(alias: str, prefix: str, ref: str) -> tuple[str, str | int]:
+    """The WHERE clause of a ``group=``/``statistic=`` filter on table ``alias``, and its value.
+
+    An id-shaped ``ref`` matches that id only, anything else the name only (no name has an
+    id's form), so a filter never picks up an object by the other reading.
+    """
+    column, value = ref_column(ref, prefix)
+    return f"{alias}.{column} = ?", value
 
 
 def list_page(

@@ -12,7 +12,7 @@ from typing import Any
 
 from ossit_sandbox.errors import ApiError, not_found
 from ossit_sandbox.store.db import Store, Tx
-from ossit_sandbox.store.groups import find_group, insert_group, resolve_group
+from ossit_sandbox.store.groups import find_group, insert_group
 from ossit_sandbox.store.records import POINTS, fetch_by_ids, fetch_one
 from ossit_sandbox.store.statistics import (
     find_statistic,
@@ -118,9 +118,14 @@ def create_statistic(
     value: float | None,
     reference_date: str,
 ) -> dict:
-    """A new statistic in an existing group, with a first point when ``value`` is given."""
+    """A new statistic in an existing group, with a first point when ``value`` is given.
+
+    ``group`` comes from the body, so it is a name only (never an id).
+    """
     with store.write(domain_id) as tx:
-        gid = resolve_group(tx.conn, domain_id, group)
+        gid = find_group(tx.conn, domain_id, group)
+        if gid is None:
+            raise not_found("statistic group", group)
         sid = insert_statistic(tx, domain_id, gid, name, unit, description)
         if value is not None:
             write_point(tx, domain_id, sid, reference_date, "set", value)
@@ -150,31 +155,36 @@ def delete_day(store: Store, domain_id: int, group: str, name: str, day: str) ->
 
 def _resolve_items(
     tx: Tx, domain_id: int, items: list[PointWrite], create_missing: bool
-) -> list[int]:
-    """The statistic id of every item; 422 listing every item whose parent is missing."""
+) -> list[int | None]:
+    """The statistic id of every item; 422 listing every item whose parent is missing.
+
+    Items name their group and statistic by name only: an item never reaches an object
+    through its id. ``create_missing`` creates the parents of writes only: a delete item
+    whose group or statistic does not exist has nothing to delete (None), and must not
+    bring a deleted parent back (a tombstone replayed after its group was deleted).
+    """
     groups: dict[str, int | None] = {}
     stats: dict[tuple[str, str], int | None] = {}
     errors: list[dict[str, Any]] = []
-    sids: list[int] = []
+    sids: list[int | None] = []
     for index, item in enumerate(items):
-        if item.group not in groups:
+        create = create_missing and not item.delete
+        if groups.get(item.group) is None:
             gid = find_group(tx.conn, domain_id, item.group)
-            if gid is None and create_missing:
+            if gid is None and create:
                 gid = insert_group(tx, domain_id, item.group, None)
             groups[item.group] = gid
         gid = groups[item.group]
-        if gid is None:
-            errors.append({"index": index, "field": "group", "message": "no such group"})
-            continue
         key = (item.group, item.statistic)
-        if key not in stats:
+        if gid is not None and stats.get(key) is None:
             sid = find_statistic(tx.conn, gid, item.statistic)
-            if sid is None and create_missing:
+            if sid is None and create:
                 sid = insert_statistic(tx, domain_id, gid, item.statistic, None, None)
             stats[key] = sid
-        sid = stats[key]
-        if sid is None:
-            errors.append({"index": index, "field": "statistic", "message": "no such statistic"})
+        sid = stats.get(key) if gid is not None else None
+        if sid is None and not (create_missing and item.delete):
+            field = "group" if gid is None else "statistic"
+            errors.append({"index": index, "field": field, "message": f"no such {field}"})
             continue
         sids.append(sid)
     if errors:
@@ -189,9 +199,13 @@ def write_batch(
 ) -> list[dict]:
     """Apply every item in order, all or nothing; answers the resulting points."""
     with store.write(domain_id) as tx:
-        sids = _resolve_items(tx, domain_id, items, create_missing)
+        resolved = _resolve_items(tx, domain_id, items, create_missing)
         pids: list[int] = []
-        for item, sid in zip(items, sids, strict=True):
+        sids: list[int] = []
+        for item, sid in zip(items, resolved, strict=True):
+            if sid is None:
+                continue  # a delete whose parent is missing: nothing to delete
+            sids.append(sid)
             if item.delete:
                 pid = tombstone_day(tx, sid, item.reference_date)
             else:

@@ -118,12 +118,17 @@ INTERVALS = RecordType(
 )
 
 
-def parse_id(text: str, prefix: str) -> int | None:
-    """The integer behind an id such as ``pt_12``, or None when it is not one of ours."""
-    if not text.startswith(prefix):
-        return None
-    digits = text[len(prefix) :]
-    return int(digits) if digits.isdigit() and len(digits) < 19 else None
+def find_live(
+    conn: sqlite3.Connection, table: str, parent: tuple[str, int], column: str, value: object
+) -> int | None:
+    """The id of the live row of ``table`` under ``parent`` (column, id) whose ``column`` is
+    ``value``, if any: the one lookup behind names in bodies and names or ids in paths."""
+    parent_column, parent_id = parent
+    row = conn.execute(
+        f"SELECT id FROM {table} WHERE {parent_column} = ? AND {column} = ? AND deleted_at IS NULL",
+        (parent_id, value),
+    ).fetchone()
+    return row[0] if row else None
 
 
 def fetch_by_ids(

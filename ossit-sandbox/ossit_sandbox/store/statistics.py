@@ -6,36 +6,28 @@ import sqlite3
 from typing import Any
 
 from ossit_sandbox.errors import conflict, not_found
+from ossit_sandbox.ids import ref_column
 from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.groups import resolve_group
-from ossit_sandbox.store.listing import ListQuery, list_page
-from ossit_sandbox.store.records import (
-    POINTS,
-    STATISTICS,
-    fetch_one,
-    parse_id,
-)
+from ossit_sandbox.store.listing import ListQuery, list_page, ref_filter
+from ossit_sandbox.store.records import POINTS, STATISTICS, fetch_one, find_live
 
 
-def find_statistic(conn: sqlite3.Connection, gid: int, ref: str) -> int | None:
-    """The live statistic of group ``gid`` named ``ref`` (or whose id is ``ref``), if any."""
-    row = conn.execute(
-        "SELECT id FROM statistics WHERE group_id = ? AND name = ? AND deleted_at IS NULL",
-        (gid, ref),
-    ).fetchone()
-    if row is None and (sid := parse_id(ref, "stat_")) is not None:
-        row = conn.execute(
-            "SELECT id FROM statistics WHERE group_id = ? AND id = ? AND deleted_at IS NULL",
-            (gid, sid),
-        ).fetchone()
-    return row[0] if row else None
+def find_statistic(conn: sqlite3.Connection, gid: int, name: str) -> int | None:
+    """The live statistic of group ``gid`` named ``name`` (bodies and batch items: no id)."""
+    return find_live(conn, "statistics", ("group_id", gid), "name", name)
 
 
-def resolve_statistic(conn: sqlite3.Connection, domain_id: int, group: str, name: str) -> int:
-    """The live statistic ``group/name`` (names or ids); 404 when either is absent."""
-    sid = find_statistic(conn, resolve_group(conn, domain_id, group), name)
+def resolve_statistic(conn: sqlite3.Connection, domain_id: int, group: str, ref: str) -> int:
+    """The live statistic a path's ``{group}/{statistic}`` names; 404 when either is absent.
+
+    Each segment is an id when it parses as one, else a name (see :func:`resolve_group`);
+    a statistic id must belong to that group.
+    """
+    gid = resolve_group(conn, domain_id, group)
+    sid = find_live(conn, "statistics", ("group_id", gid), *ref_column(ref, "stat_"))
     if sid is None:
-        raise not_found("statistic", f"{group}/{name}")
+        raise not_found("statistic", f"{group}/{ref}")
     return sid
 
 
@@ -123,21 +115,13 @@ def get_statistic(store: Store, domain_id: int, group: str, name: str) -> dict:
     return statistic_record(store.conn, resolve_statistic(store.conn, domain_id, group, name))
 
 
-def _name_or_id(column: str, id_column: str, prefix: str, ref: str) -> tuple[str, tuple]:
-    """A filter matching a name or, when ``ref`` looks like one of our ids, that id."""
-    rid = parse_id(ref, prefix)
-    if rid is None:
-        return f"{column} = ?", (ref,)
-    return f"({column} = ? OR {id_column} = ?)", (ref, rid)
-
-
 def list_statistics(store: Store, domain_id: int, query: ListQuery, group: str | None) -> dict:
-    """A page of the domain's statistics, optionally of one group (by name or id)."""
+    """A page of the domain's statistics, optionally of one group (its id, or else its name)."""
     where: tuple[str, ...] = ()
     args: tuple = ()
     if group is not None:
-        clause, args = _name_or_id("g.name", "g.id", "grp_", group)
-        where = (clause,)
+        clause, arg = ref_filter("g", "grp_", group)
+        where, args = (clause,), (arg,)
     return list_page(store.conn, STATISTICS, domain_id, query, where, args)
 
 
@@ -158,14 +142,11 @@ def list_points(
         # Resolve the names to statistic ids first; the page itself joins nothing.
         inner = ["s.domain_id = ?"]
         args.append(domain_id)
-        for ref, column, id_column, prefix in (
-            (group, "g.name", "g.id", "grp_"),
-            (statistic, "s.name", "s.id", "stat_"),
-        ):
+        for ref, alias, prefix in ((group, "g", "grp_"), (statistic, "s", "stat_")):
             if ref is not None:
-                clause, extra = _name_or_id(column, id_column, prefix, ref)
+                clause, arg = ref_filter(alias, prefix, ref)
                 inner.append(clause)
-                args.extend(extra)
+                args.append(arg)
         where.append(
             "p.statistic_id IN (SELECT s.id FROM statistics s JOIN groups g ON g.id = s.group_id"
             f" WHERE {' AND '.join(inner)})"
