@@ -10,16 +10,20 @@ from __future__ import annotations
 from ._client import OssitClient
 from ._counters import Counters
 from ._exceptions import (
+    AnswerTooLargeError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BudgetFileError,
     ConflictError,
     GoneError,
     InternalServerError,
+    InvalidAnswerError,
     NotFoundError,
     OssitError,
+    PaginationError,
     PaymentRequiredError,
     PermissionDeniedError,
     RateLimitError,
@@ -27,7 +31,7 @@ from ._exceptions import (
     status_error_class,
 )
 from ._pagination import Paginator
-from ._secrets import check_base_url
+from ._secrets import check_base_url, check_domain_key
 from ._state_file import STATE_DIR_ENV
 
 __all__ = [
@@ -35,20 +39,25 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AnswerTooLargeError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetFileError",
     "ConflictError",
     "Counters",
     "GoneError",
     "InternalServerError",
+    "InvalidAnswerError",
     "NotFoundError",
     "OssitClient",
     "OssitError",
+    "PaginationError",
     "Paginator",
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
     "check_base_url",
+    "check_domain_key",
     "status_error_class",
 ]

@@ -4,11 +4,16 @@ Every call goes through ``BaseClient.request``: it refuses an endpoint already k
 gone, waits for a turn in the shared budget, sends once, and on a retryable failure waits (the
 server's ``Retry-After`` or full-jitter backoff) and sends again with the same Idempotency-Key,
 until it succeeds, the failure is final, or the retry budget (count or total wait) is spent.
+
+Each attempt is bounded in time as a whole (``answer_timeout``, see ``_deadline``) and in the
+decoded size of its answer (``max_answer_bytes``, see ``_answer``), and whatever goes wrong
+below it -- requests, urllib3, the socket, the budget file -- leaves as an ``OssitError``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -19,25 +24,33 @@ from urllib.parse import quote
 
 import orjson
 import requests
-from requests.adapters import HTTPAdapter
+import urllib3
 
+from ._answer import AnswerLimits, deadline_error, read_body
 from ._counters import Counters
+from ._deadline import WATCHDOG, WatchedAdapter
 from ._exceptions import (
     APIConnectionError,
-    APIStatusError,
     APITimeoutError,
     GoneError,
+    InvalidAnswerError,
     OssitError,
     make_status_error,
 )
-from ._pagination import Paginator
+from ._pagination import Paginator, list_records
 from ._retry import RetryPolicy, is_retryable_status, parse_retry_after, plan_wait
-from ._secrets import SECRET_FILTER, BearerAuth, check_base_url, fingerprint, install_filter
+from ._secrets import SECRET_FILTER, BearerAuth, check_base_url, check_domain_key, fingerprint
 from ._state_file import StateFile, state_file_path
 from ._throttle import Throttle
+from ._waits import LONG_WAIT_SECONDS, until_text
 
 logger = logging.getLogger(__name__)
-install_filter(__name__, "urllib3.connectionpool", "urllib3.connection")
+
+#: What can go wrong while an attempt talks to the server, below the HTTP status: requests'
+#: errors while the headers arrive, urllib3's while the body is read, the socket's own.
+_TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+#: Of those, the ones that mean "too slow" rather than "broken".
+_TIMEOUT_ERRORS = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
 
 API_PREFIX = "/v1/api"
 
@@ -59,18 +72,54 @@ def encode_query(params: Mapping[str, Any] | None) -> dict[str, str]:
     return query
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_header_value(name: str, value: str) -> str:
+    """``value`` if it can travel in a header, else a ValueError naming ``name``.
+
+    Caught here, before any request, rather than as an http.client error on every attempt.
+    """
+    if not value.isascii() or _CONTROL.search(value):
+        raise ValueError(f"{name} must be printable ASCII (no control or non-ASCII characters)")
+    return value
+
+
+def _segment(name: str, value: Any) -> str:
+    """One path parameter as one URL-quoted path segment (``/`` included: ``safe=""``).
+
+    A value that no request can address is a ValueError naming the parameter, before any
+    request: empty (the path would name the collection), ``.`` or ``..`` (HTTP clients
+    remove such segments, so the call would reach another resource) or with a control
+    character (the API refuses them in names).
+    """
+    text = str(value)
+    if text in ("", ".", ".."):
+        raise ValueError(f"path parameter {name!r} is {text!r}, which no request can address")
+    if _CONTROL.search(text):
+        raise ValueError(f"path parameter {name!r} must not contain control characters")
+    return quote(text, safe="")
+
+
 def build_path(template: str, path_params: Mapping[str, Any] | None) -> str:
     """``API_PREFIX + template`` with each ``{name}`` replaced by the URL-quoted value."""
     if not path_params:
         return API_PREFIX + template
-    quoted = {name: quote(str(value), safe="") for name, value in path_params.items()}
+    quoted = {name: _segment(name, value) for name, value in path_params.items()}
     return API_PREFIX + template.format_map(quoted)
+
+
+def _positive(name: str, value: float) -> float:
+    """``value`` if it is a positive, finite number, else a ValueError naming the option."""
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{name} must be a positive, finite number")
+    return value
 
 
 class _Outcome(NamedTuple):
     """One attempt's result: the decoded answer, or a retryable failure and its reason."""
 
-    answer: Any = None
+    answer: dict[str, Any] | None = None
     failure: OssitError | None = None
     reason: str = ""
     retry_after: float | None = None
@@ -95,29 +144,40 @@ class BaseClient:
         backoff_max: float,
         max_retry_wait: float,
         pool_maxsize: int,
+        answer_timeout: float | None,
+        max_answer_bytes: int,
     ) -> None:
-        if not isinstance(domain_key, str) or not domain_key.strip():
-            raise ValueError("domain_key must be a non-empty string")
+        domain_key = check_domain_key(domain_key)  # refused without being echoed
         SECRET_FILTER.register(domain_key)
         self.base_url = check_base_url(base_url, allow_insecure_http)
-        self.timeout = timeout
+        self.timeout = _positive("timeout", timeout)
+        self.rate_window = _positive("rate_window", rate_window)
+        if answer_timeout is None:
+            answer_timeout = 4 * self.timeout
+        if isinstance(max_answer_bytes, bool) or not isinstance(max_answer_bytes, int):
+            raise ValueError("max_answer_bytes must be an integer")
+        self.limits = AnswerLimits(
+            _positive("answer_timeout", answer_timeout),
+            int(_positive("max_answer_bytes", max_answer_bytes)),
+        )
         self.retry_policy = RetryPolicy(max_retries, backoff_base, backoff_max, max_retry_wait)
         self.counters = Counters()
         self._key_id = fingerprint(self.base_url, domain_key)[:8]
         self._gone: set[str] = set()
 
         self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_maxsize, max_retries=0)
+        adapter = WatchedAdapter(pool_connections=1, pool_maxsize=pool_maxsize, max_retries=0)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._session.auth = BearerAuth(domain_key)
         self._session.verify = True
-        self._session.headers["User-Agent"] = user_agent or f"ossit-client/{_VERSION}"
+        agent = user_agent or f"ossit-client/{_VERSION}"
+        self._session.headers["User-Agent"] = check_header_value("user_agent", agent)
         self._session.headers["Accept"] = "application/json"
 
         rate = Throttle.rate(max_requests_per_hour, rate_window)
         self._state = StateFile(state_file_path(domain_key, self.base_url, state_dir), rate)
-        self._throttle = Throttle(self._state, max_requests_per_hour)
+        self._throttle = Throttle(self._state, max_requests_per_hour, rate_window)
 
     # -- public plumbing -------------------------------------------------------------------
 
@@ -130,7 +190,7 @@ class BaseClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         idempotency_key: str | None = None,
-    ) -> Any:
+    ) -> dict[str, Any]:
         """Send one API call (retried as the rules say) and return its decoded JSON answer.
 
         A write carries ``idempotency_key`` when given (a caller that can name the same
@@ -146,7 +206,8 @@ class BaseClient:
         headers: dict[str, str] = {}
         if method != "GET":
             # One key for all attempts: a write whose answer was lost is applied once.
-            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+            key = idempotency_key or str(uuid.uuid4())
+            headers["Idempotency-Key"] = check_header_value("idempotency_key", key)
         data = None
         if body is not None:
             data = orjson.dumps(body)
@@ -162,25 +223,30 @@ class BaseClient:
                 outcome = self._attempt(endpoint, method, path, url, query, data, headers)
             finally:
                 self._throttle.settle(token)
-            if outcome.failure is None:
-                return outcome.answer
             failure, reason = outcome.failure, outcome.reason
+            if failure is None:
+                assert outcome.answer is not None  # an attempt either answers or fails
+                return outcome.answer
             wait = plan_wait(retry_number, outcome.retry_after, self.retry_policy)
+            policy = self.retry_policy
+            too_long = waited + wait > policy.max_retry_wait
             if reason == "429":
                 self.counters.add(rate_limited=1)
-                # Shared with every process on this key, even if this call gives up now.
-                self._throttle.pause(wait)
-            policy = self.retry_policy
-            if retry_number >= policy.max_retries or waited + wait > policy.max_retry_wait:
-                self._give_up(failure, retry_number)
+                # Shared with every process on this key, even if this call gives up now for
+                # want of retries; never a wait this call itself refuses to make.
+                if not too_long:
+                    self._throttle.pause(wait)
+            if retry_number >= policy.max_retries or too_long:
+                self._give_up(failure, retry_number, wait if too_long else None)
             logger.info(
-                "%s %s failed (%s); retry %d/%d in %.2f s",
+                "%s %s failed (%s); retry %d/%d in %.2f s%s",
                 method,
                 path,
                 reason,
                 retry_number + 1,
                 policy.max_retries,
                 wait,
+                f", until {until_text(wait)}" if wait > LONG_WAIT_SECONDS else "",
             )
             self.counters.retried(reason)
             if reason != "429":  # a 429's wait happens in the budget (wait_turn) instead
@@ -197,6 +263,17 @@ class BaseClient:
     ) -> Paginator:
         """A lazy iterator over every record of a list endpoint, following ``next_cursor``."""
         return Paginator(self, template, params, path_params)
+
+    def request_records(self, method: str, template: str, **options: Any) -> list[dict[str, Any]]:
+        """``request`` for an answer ``{"data": [...]}`` (a batch): its checked ``data``."""
+        answer = self.request(method, template, **options)
+        path = self.path_of(template, options.get("path_params"))
+        return list_records(answer, method, path)
+
+    @staticmethod
+    def path_of(template: str, path_params: Mapping[str, Any] | None = None) -> str:
+        """The request path of ``template`` (how messages name an endpoint)."""
+        return build_path(template, path_params)
 
     def close(self) -> None:
         """Release pooled connections and the budget file."""
@@ -224,66 +301,106 @@ class BaseClient:
         data: bytes | None,
         headers: dict[str, str],
     ) -> _Outcome:
-        """Send once; raise at once for a final failure (a non-retryable status)."""
-        try:
-            response = self._session.request(
-                method,
-                url,
-                params=query,
-                data=data,
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.Timeout as exc:
-            logger.debug("%s %s -> timeout", method, path)
-            error: OssitError = APITimeoutError(method, path, f"no answer within {self.timeout} s")
-            error.__cause__ = exc
-            return _Outcome(failure=error, reason="timeout")
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            logger.debug("%s %s -> connection error", method, path)
-            detail = SECRET_FILTER.mask(f"connection failed: {type(exc).__name__}: {exc}")
-            error = APIConnectionError(method, path, detail)
-            error.__cause__ = exc
-            return _Outcome(failure=error, reason="connection")
+        """Send once; raise at once for a final failure (a non-retryable status, a bad answer).
+
+        The whole exchange, from connecting to the body's last byte, is watched: past
+        ``answer_timeout`` the socket is cut and the attempt is a retryable timeout.
+        """
+        with WATCHDOG.watch(self.limits.seconds) as watch:
+            try:
+                response = self._session.request(
+                    method,
+                    url,
+                    params=query,
+                    data=data,
+                    headers=headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                    stream=True,
+                )
+                try:
+                    body = read_body(response, self.limits, watch.deadline, method, path)
+                finally:
+                    response.close()
+            except APITimeoutError as late:
+                return self._failed(method, path, late, "timeout")
+            except _TRANSPORT_ERRORS as exc:
+                return self._transport_failure(method, path, exc, timed_out=watch.expired)
 
         status = response.status_code
         logger.debug("%s %s -> %d", method, path, status)
         self._throttle.observe(response.headers)
         if 200 <= status < 300:
-            return _Outcome(answer=self._decode(method, path, response))
+            return _Outcome(answer=self._decode(method, path, status, body))
 
         error = make_status_error(
-            method, path, status, self._error_body(response), response.reason, SECRET_FILTER.mask
+            method, path, status, self._error_body(body), response.reason, SECRET_FILTER.mask
         )
         if status == 410:
             self._gone.add(endpoint)
             self._state.mark_gone(endpoint)
         if not is_retryable_status(status):
             raise error
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+        retry_after = parse_retry_after(
+            response.headers.get("Retry-After"), time.time(), ceiling=self.rate_window
+        )
         return _Outcome(failure=error, reason=str(status), retry_after=retry_after)
 
     # -- helpers ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _decode(method: str, path: str, response: requests.Response) -> Any:
-        if not response.content:
-            return None
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise APIStatusError(
-                method, path, response.status_code, "invalid_json", "the answer is not JSON"
-            ) from exc
+    def _transport_failure(
+        self, method: str, path: str, exc: BaseException, *, timed_out: bool
+    ) -> _Outcome:
+        """A failure below HTTP as a retryable ``APITimeoutError`` or ``APIConnectionError``."""
+        if timed_out:
+            error: OssitError = deadline_error(method, path, self.limits)
+            reason = "timeout"
+        elif isinstance(exc, _TIMEOUT_ERRORS):
+            detail = f"no answer within {self.timeout} s (timeout, per socket read)"
+            error = APITimeoutError(method, path, detail)
+            reason = "timeout"
+        else:
+            detail = f"connection failed: {type(exc).__name__}: {exc}"
+            error = APIConnectionError(method, path, detail)
+            reason = "connection"
+        error.__cause__ = exc
+        return self._failed(method, path, error, reason)
 
     @staticmethod
-    def _error_body(response: requests.Response) -> Any:
+    def _failed(method: str, path: str, error: OssitError, reason: str) -> _Outcome:
+        logger.debug("%s %s -> %s", method, path, reason)
+        return _Outcome(failure=error, reason=reason)
+
+    @staticmethod
+    def _decode(method: str, path: str, status: int, body: bytes) -> dict[str, Any]:
+        """The answer as a JSON object, which every 2xx answer of the API is."""
+        if not body:
+            raise InvalidAnswerError(method, path, f"the {status} answer is empty")
         try:
-            return orjson.loads(response.content) if response.content else None
+            answer = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise InvalidAnswerError(method, path, f"the {status} answer is not JSON") from None
+        if type(answer) is not dict:
+            raise InvalidAnswerError(method, path, f"the {status} answer is not a JSON object")
+        return answer
+
+    @staticmethod
+    def _error_body(body: bytes) -> Any:
+        try:
+            return orjson.loads(body) if body else None
         except orjson.JSONDecodeError:
             return None
 
-    def _give_up(self, failure: OssitError, retries: int) -> NoReturn:
-        logger.info("giving up after %d retries: %s", retries, failure)
+    def _give_up(self, failure: OssitError, retries: int, refused_wait: float | None) -> NoReturn:
+        if refused_wait is None:
+            logger.info("giving up after %d retries: %s", retries, failure)
+        else:
+            logger.info(
+                "giving up after %d retries: the next wait (%.1f s) would pass max_retry_wait "
+                "(%.1f s): %s",
+                retries,
+                refused_wait,
+                self.retry_policy.max_retry_wait,
+                failure,
+            )
         raise failure

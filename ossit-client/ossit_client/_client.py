@@ -9,6 +9,9 @@ from typing import Any
 from ._base_client import BaseClient
 from .resources import Intervals, Points, StatisticGroups, Statistics
 
+#: 256 MiB: far above any page (1000 records, ~300 KB), far below a decompression bomb.
+DEFAULT_MAX_ANSWER_BYTES = 256 * 1024 * 1024
+
 
 class OssitClient(BaseClient):
     """A throttled, retrying client for one domain key at one base URL.
@@ -18,8 +21,11 @@ class OssitClient(BaseClient):
     machine that uses the same key and URL, through a file in ``state_dir`` (default
     ``$OSSIT_CLIENT_STATE_DIR`` or the user's cache directory). Retries wait ``Retry-After`` or
     full-jitter backoff of ``backoff_base * 2**n`` capped at ``backoff_max`` seconds, at most
-    ``max_retries`` times and ``max_retry_wait`` seconds in all per call. Use it as a context
-    manager, or call ``close()``.
+    ``max_retries`` times and ``max_retry_wait`` seconds in all per call. ``timeout`` bounds
+    connecting and each socket read; ``answer_timeout`` (default ``4 * timeout``) bounds a
+    whole attempt, so a server that drips its answer cannot hold a call; ``max_answer_bytes``
+    bounds an answer's decoded size. No header makes any process wait longer than
+    ``rate_window``. Use it as a context manager, or call ``close()``.
     """
 
     def __init__(
@@ -38,6 +44,8 @@ class OssitClient(BaseClient):
         backoff_max: float = 60.0,
         max_retry_wait: float = 600.0,
         pool_maxsize: int = 10,
+        answer_timeout: float | None = None,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     ) -> None:
         super().__init__(
             domain_key,
@@ -53,6 +61,8 @@ class OssitClient(BaseClient):
             backoff_max=backoff_max,
             max_retry_wait=max_retry_wait,
             pool_maxsize=pool_maxsize,
+            answer_timeout=answer_timeout,
+            max_answer_bytes=max_answer_bytes,
         )
         self.statistic_groups = StatisticGroups(self)
         self.statistics = Statistics(self)
@@ -63,9 +73,13 @@ class OssitClient(BaseClient):
     def from_config(cls, config: Mapping[str, Any]) -> OssitClient:
         """A client from a connector's settings, the ones tap-ossit and target-ossit share.
 
-        ``domain_key`` is required; ``base_url``, ``max_requests_per_hour`` and ``user_agent``
-        fall back on the client's defaults when absent or null.
+        ``domain_key`` is required, and checked like the constructor's (``check_domain_key``:
+        a key file's line end is stripped; an unusable key is refused without being echoed);
+        ``base_url``, ``max_requests_per_hour`` and ``user_agent`` fall back on the client's
+        defaults when absent or null.
         """
+        if config.get("domain_key") is None:
+            raise ValueError("domain_key is required")
         options = {
             name: config[name]
             for name in ("base_url", "max_requests_per_hour", "user_agent")

@@ -1,21 +1,35 @@
 """The client's exception classes and the one function that maps a status to its class.
 
 Callers (tap, target) branch on these classes, never on status codes. Every message says what
-was asked (method and path, never a header or a body) and what the server answered.
+was asked (method and path, never a header or a body) and what the server answered. Every
+failure at run time leaves the client as one of these (transport, answer and budget-file
+failures included), so a connector needs one ``except OssitError``; only bad arguments are
+``ValueError``/``TypeError``, raised before any request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from ._secrets import SECRET_FILTER
 
 
 class OssitError(Exception):
-    """Base of every error this client raises."""
+    """Base of every error this client raises; its text never holds a registered key.
+
+    The arguments are masked here, once, so no subclass or caller can forget to: a server
+    that echoes the key, or a lower layer whose message quotes it, cannot leak it through
+    ``str(error)``, ``repr(error)`` or a traceback of this error.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(SECRET_FILTER.mask(a) if isinstance(a, str) else a for a in args))
 
 
-class APIConnectionError(OssitError):
-    """The server could not be reached, or the connection broke before an answer arrived."""
+class _EndpointError(OssitError):
+    """An error about one call, worded ``METHOD /path: detail``."""
 
     def __init__(self, method: str, path: str, detail: str) -> None:
         self.method = method
@@ -23,8 +37,39 @@ class APIConnectionError(OssitError):
         super().__init__(f"{method} {path}: {detail}")
 
 
+class APIConnectionError(_EndpointError):
+    """The server could not be reached, or the connection broke before an answer arrived."""
+
+
 class APITimeoutError(APIConnectionError):
-    """No answer within the configured timeout."""
+    """No answer within the configured timeout (per socket read, or for the whole answer)."""
+
+
+class InvalidAnswerError(_EndpointError):
+    """A 2xx answer that is not what the API promises (not JSON, not an object, a bad list).
+
+    Not retried: a server that answers nonsense once is not expected to mend on a retry, and
+    a caller that went on would read garbage as data.
+    """
+
+
+class AnswerTooLargeError(InvalidAnswerError):
+    """An answer whose decoded body passed ``max_answer_bytes`` (a decompression bomb, say)."""
+
+
+class PaginationError(InvalidAnswerError):
+    """A list sequence that would never end: a repeated cursor, or pages that do not advance."""
+
+
+class BudgetFileError(OssitError):
+    """The shared budget file (or its directory or lock) cannot be opened, read or written.
+
+    ``path`` is the file (or directory) that failed; the message says how to reset it.
+    """
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        super().__init__(message)
 
 
 class APIStatusError(OssitError):

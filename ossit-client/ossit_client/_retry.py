@@ -64,11 +64,14 @@ def backoff_delay(
     return jitter(backoff_ceiling(retry_number, base, maximum))
 
 
-def parse_retry_after(value: str | None, now: float) -> float | None:
+def parse_retry_after(value: str | None, now: float, ceiling: float = math.inf) -> float | None:
     """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP-date), or None.
 
     ``now`` is the current epoch time; a date in the past means "retry now" (0). Garbage,
     negative or non-finite values are ignored (None) so the caller falls back to backoff.
+    A wait longer than ``ceiling`` (the client passes its rate window) counts as ``ceiling``:
+    ``Retry-After: 999999`` or a date in 2099 is a broken server, not a reason to sleep for
+    days.
     """
     if value is None:
         return None
@@ -80,14 +83,14 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     except ValueError:
         try:
             when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+            if when.tzinfo is None:  # an HTTP-date is always GMT
+                return None
+            seconds = max(0.0, when.timestamp() - now)
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        if when.tzinfo is None:  # an HTTP-date is always GMT
-            return None
-        return max(0.0, when.timestamp() - now)
     if not math.isfinite(seconds) or seconds < 0:
         return None
-    return seconds
+    return min(seconds, ceiling)
 
 
 def plan_wait(

@@ -14,16 +14,25 @@ has no notion of them:
   only delay by counting requests in a window; it has no cross-process "pause until".
 * ``gone`` -- endpoints (method + path template) that answered 410, so no process calls them
   again.
+
+Every access goes through ``StateFile.locked``, which turns a failure of the file, its lock or
+its directory (``file is not a database``, permission denied, a directory where the file
+should be) into one ``BudgetFileError`` naming the path and how to reset it.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import platformdirs
-from pyrate_limiter import Rate, SQLiteBucket
+from pyrate_limiter import Decision, Rate, RateItem, SQLiteBucket
 
+from ._exceptions import BudgetFileError
 from ._secrets import fingerprint
 
 STATE_DIR_ENV = "OSSIT_CLIENT_STATE_DIR"
@@ -43,8 +52,31 @@ def default_state_dir() -> Path:
 def state_file_path(domain_key: str, base_url: str, state_dir: str | Path | None = None) -> Path:
     """Where the budget of this key at this URL is kept; the name reveals neither."""
     directory = Path(state_dir) if state_dir is not None else default_state_dir()
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with budget_errors(directory):
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     return directory / f"budget-{fingerprint(base_url, domain_key)}.sqlite"
+
+
+@contextmanager
+def budget_errors(path: Path) -> Iterator[None]:
+    """Turn a failure of the budget file, its lock or its directory into ``BudgetFileError``.
+
+    The raw ``sqlite3``/``OSError`` text (``file is not a database``, ``[Errno 13]``) says
+    neither which file nor what to do; this one says both.
+    """
+    try:
+        yield
+    except (sqlite3.Error, OSError) as exc:
+        where = Path(exc.filename) if isinstance(exc, OSError) and exc.filename else path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        reason = reason or type(exc).__name__
+        raise BudgetFileError(
+            where,
+            f"the shared request budget at {where} cannot be used ({reason}). The budget file "
+            "holds only request timestamps, the 429 pause and retired endpoints: delete it "
+            f"(and its .lock file) to reset the budget, or set state_dir (or {STATE_DIR_ENV}) "
+            "to a directory this user can write.",
+        ) from exc
 
 
 class StateFile:
@@ -54,58 +86,92 @@ class StateFile:
 
     def __init__(self, path: Path, rate: Rate) -> None:
         self.path = path
-        self.bucket = SQLiteBucket.init_from_file(
-            [rate], table=self.REQUESTS_TABLE, db_path=str(path), use_file_lock=True
-        )
+        with budget_errors(path):
+            self.bucket = SQLiteBucket.init_from_file(
+                [rate], table=self.REQUESTS_TABLE, db_path=str(path), use_file_lock=True
+            )
         # The bucket's FileLock (reentrant per thread) guards every read and write below, so the
         # one connection is never used by two threads or processes at once.
         self.lock = self.bucket.lock
-        with self.lock:
+        with self.locked() as conn:
             for statement in _SCHEMA:
-                self.bucket.conn.execute(statement)
-            self.bucket.conn.commit()
+                conn.execute(statement)
+            conn.commit()
+
+    @contextmanager
+    def locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the cross-process lock; failures become ``BudgetFileError``."""
+        with budget_errors(self.path), self.lock:
+            yield self.bucket.conn
 
     def now_ms(self) -> int:
         """Wall-clock milliseconds, the clock pyrate-limiter's SQLite bucket stamps rows with."""
         return int(self.bucket.now())
 
+    def decide(self, item: RateItem) -> Decision:
+        """Log ``item`` if the budget has room now; else say how long until it has.
+
+        Held across put and decision: the bucket records the verdict on itself, and another
+        thread's put must not overwrite it in between.
+        """
+        with self.locked():
+            return cast(Decision, self.bucket.put_decision(item))  # a sync bucket: no awaitable
+
+    def leak(self) -> None:
+        """Drop rows that left the window, to keep the file small."""
+        with self.locked():
+            self.bucket.leak(self.now_ms())
+
     def pause_until_ms(self) -> int:
         """The instant (epoch ms) before which no process should send; 0 if none."""
-        with self.lock:
-            row = self.bucket.conn.execute("SELECT until_ms FROM pause WHERE id = 1").fetchone()
+        with self.locked() as conn:
+            row = conn.execute("SELECT until_ms FROM pause WHERE id = 1").fetchone()
         return int(row[0]) if row else 0
 
     def extend_pause(self, until_ms: int) -> None:
         """Move the shared pause to ``until_ms`` unless it already reaches further."""
-        with self.lock:
-            self.bucket.conn.execute(
+        with self.locked() as conn:
+            conn.execute(
                 "INSERT INTO pause (id, until_ms) VALUES (1, ?) "
                 "ON CONFLICT (id) DO UPDATE SET until_ms = MAX(until_ms, excluded.until_ms)",
                 (until_ms,),
             )
-            self.bucket.conn.commit()
+            conn.commit()
+
+    def cap_pause(self, until_ms: int) -> None:
+        """Make the shared pause end by ``until_ms`` (it may come from an older client)."""
+        with self.locked() as conn:
+            conn.execute("UPDATE pause SET until_ms = MIN(until_ms, ?) WHERE id = 1", (until_ms,))
+            conn.commit()
+
+    def cap_timestamps(self, latest_ms: int) -> None:
+        """Move rows stamped after ``latest_ms`` back to it (placeholders of an uncapped past)."""
+        with self.locked() as conn:
+            conn.execute(
+                f"UPDATE {self.REQUESTS_TABLE} SET item_timestamp = ? WHERE item_timestamp > ?",
+                (latest_ms, latest_ms),
+            )
+            conn.commit()
 
     def is_gone(self, endpoint: str) -> bool:
         """Whether any process saw a 410 from ``endpoint``."""
-        with self.lock:
-            row = self.bucket.conn.execute(
-                "SELECT 1 FROM gone WHERE endpoint = ?", (endpoint,)
-            ).fetchone()
+        with self.locked() as conn:
+            row = conn.execute("SELECT 1 FROM gone WHERE endpoint = ?", (endpoint,)).fetchone()
         return row is not None
 
     def mark_gone(self, endpoint: str) -> None:
         """Record a 410 so no process on this machine calls ``endpoint`` again."""
-        with self.lock:
-            self.bucket.conn.execute(
+        with self.locked() as conn:
+            conn.execute(
                 "INSERT OR IGNORE INTO gone (endpoint, marked_at_ms) VALUES (?, ?)",
                 (endpoint, self.now_ms()),
             )
-            self.bucket.conn.commit()
+            conn.commit()
 
     def count_since(self, start_ms: int) -> int:
         """Requests (and placeholders) logged at or after ``start_ms``."""
-        with self.lock:
-            row = self.bucket.conn.execute(
+        with self.locked() as conn:
+            row = conn.execute(
                 f"SELECT COUNT(*) FROM {self.REQUESTS_TABLE} WHERE item_timestamp >= ?",
                 (start_ms,),
             ).fetchone()
@@ -113,22 +179,30 @@ class StateFile:
 
     def restamp(self, name: str, timestamp_ms: int) -> None:
         """Move the logged request ``name`` to ``timestamp_ms``."""
-        with self.lock:
-            self.bucket.conn.execute(
+        with self.locked() as conn:
+            conn.execute(
                 f"UPDATE {self.REQUESTS_TABLE} SET item_timestamp = ? WHERE name = ?",
                 (timestamp_ms, name),
             )
-            self.bucket.conn.commit()
+            conn.commit()
 
     def log_placeholders(self, count: int, timestamp_ms: int) -> None:
         """Log ``count`` requests this machine did not make but the server counted."""
-        with self.lock:
-            self.bucket.conn.executemany(
+        with self.locked() as conn:
+            conn.executemany(
                 f"INSERT INTO {self.REQUESTS_TABLE} (name, item_timestamp) VALUES (?, ?)",
                 [("server", timestamp_ms)] * count,
             )
-            self.bucket.conn.commit()
+            conn.commit()
 
     def close(self) -> None:
-        """Close the connection (the file and its lock file stay for the next run)."""
-        self.bucket.close()
+        """Close the connection (the file and its lock file stay for the next run).
+
+        Without the file lock (pyrate-limiter's ``SQLiteBucket.close`` takes it): ``close``
+        may run from a finalizer -- tap-ossit closes its client when the tap object is
+        collected -- and the garbage collector can run it inside another handle's
+        acquisition of the same file's lock, in the same thread, which would then wait for
+        itself forever. Nothing needs the lock here: every write is committed at once.
+        """
+        with budget_errors(self.path):
+            self.bucket.conn.close()

@@ -19,27 +19,34 @@ Adapting to the server (other machines may use the same key):
   when the server has counted more, placeholders are logged that expire when the server says a
   request is free again (``X-RateLimit-Reset``), so the budget tightens to the server's view;
 * a 429 pauses every process sharing the file until its ``Retry-After``.
+
+Nothing a header says may stall the budget for longer than one rate window: a server (or a
+proxy) answering ``Retry-After: 999999`` or ``X-RateLimit-Reset: 1e12`` would otherwise write a
+pause of days into the shared file, and every later process on the key would sleep silently.
+So every pause and placeholder derived from a header is capped at the window, values that are
+no number of seconds (``inf``, ``nan``, negative, garbage) are ignored, and a pause or log
+entry found beyond the window (written by an older client) is cut back to it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from collections.abc import Mapping
 
 from pyrate_limiter import Rate, RateItem
 
-from ._secrets import install_filter
 from ._state_file import StateFile
+from ._waits import log_wait
 
 logger = logging.getLogger(__name__)
-install_filter(__name__)
 
 #: Extra milliseconds slept after the computed wait, as pyrate-limiter's own Limiter does.
 _BUFFER_MS = 5
-#: Waits at least this long are logged at INFO, so a stalled-looking job explains itself.
-_LOUD_WAIT_MS = 5000
+#: Budget waits longer than this are logged at INFO, so a stalled-looking job explains itself.
+_LOUD_BUDGET_WAIT_S = 5.0
 #: Leak expired rows from the log every this many turns, to keep the file small.
 _LEAK_EVERY = 64
 
@@ -49,28 +56,36 @@ def safety_margin_ms(window_seconds: float) -> int:
     return max(20, int(window_seconds * 10))
 
 
-def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+def header_number(headers: Mapping[str, str], name: str) -> float | None:
+    """A header's non-negative, finite number, or None (absent, ``inf``, ``nan``, garbage)."""
     value = headers.get(name)
+    if value is None:
+        return None
     try:
-        return int(float(value)) if value is not None else None
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 class Throttle:
     """A shared budget of ``limit`` requests per rolling ``window_seconds`` for one key and URL."""
 
-    def __init__(self, state: StateFile, limit: int) -> None:
+    def __init__(self, state: StateFile, limit: int, window_seconds: float | None = None) -> None:
         self._state = state
         self._limit = limit
         self._interval_ms = state.bucket.rates[0].interval
+        #: The longest pause or placeholder lifetime any header may cause (one window).
+        self._window_ms = (
+            int(window_seconds * 1000) if window_seconds is not None else self._interval_ms
+        )
         self._turns = 0
 
     @staticmethod
     def rate(limit: int, window_seconds: float) -> Rate:
         """The pyrate-limiter rate for ``limit`` per ``window_seconds`` plus the safety margin."""
-        if limit < 1 or window_seconds <= 0:
-            raise ValueError("the request budget needs limit >= 1 and a window > 0")
+        if limit < 1 or not 0 < window_seconds < math.inf:
+            raise ValueError("the request budget needs limit >= 1 and a finite window > 0")
         return Rate(limit, int(window_seconds * 1000) + safety_margin_ms(window_seconds))
 
     def wait_turn(self) -> tuple[str, float]:
@@ -80,28 +95,38 @@ class Throttle:
         """
         started = time.monotonic()
         token = uuid.uuid4().hex
-        bucket = self._state.bucket
+        capped = False
         while True:
             now = self._state.now_ms()
             paused_until = self._state.pause_until_ms()
             if paused_until > now:
-                logger.debug("budget paused %.3f s by a 429", (paused_until - now) / 1000)
-                time.sleep((paused_until - now) / 1000)
+                if paused_until - now > self._window_ms:
+                    self._state.cap_pause(now + self._window_ms)
+                    continue
+                seconds = (paused_until - now) / 1000
+                log_wait(logger, seconds, "the shared budget is paused (server's request)")
+                time.sleep(seconds)
                 continue
-            item = RateItem(token, now)
-            # Held across put and decision: the bucket records the verdict on itself, and
-            # another thread's put must not overwrite it in between.
-            with self._state.lock:
-                decision = bucket.put_decision(item)
+            decision = self._state.decide(RateItem(token, now))
             if decision.allowed:
                 break
             wait_ms = decision.retry_after_ms if decision.retry_after_ms is not None else 100
-            if wait_ms >= _LOUD_WAIT_MS:
-                logger.info("request budget spent; waiting %.1f s for a turn", wait_ms / 1000)
+            if wait_ms > self._interval_ms and not capped:
+                # Only rows stamped in the future can hold a turn back longer than a window.
+                self._state.cap_timestamps(now)
+                capped = True
+                continue
+            wait_ms = min(wait_ms, self._interval_ms)
+            log_wait(
+                logger,
+                wait_ms / 1000,
+                "the request budget is spent",
+                loud_above=_LOUD_BUDGET_WAIT_S,
+            )
             time.sleep((max(0, wait_ms) + _BUFFER_MS) / 1000)
         self._turns += 1
         if self._turns % _LEAK_EVERY == 0:
-            bucket.leak(self._state.now_ms())
+            self._state.leak()
         return token, time.monotonic() - started
 
     def settle(self, token: str) -> None:
@@ -115,25 +140,32 @@ class Throttle:
         log (not with this client's limit, which may be set higher or lower than the server's)
         keeps two clients of one key with different settings from inflating each other's log.
         A server that says nothing remains pauses everyone until it frees a request, so even a
-        budget configured above the server's limit does not run into a 429.
+        budget configured above the server's limit does not run into a 429. ``Reset`` counts
+        for at most one window.
         """
-        remaining = _header_int(headers, "X-RateLimit-Remaining")
-        reset = _header_int(headers, "X-RateLimit-Reset")
+        remaining = header_number(headers, "X-RateLimit-Remaining")
+        reset = header_number(headers, "X-RateLimit-Reset")
         if remaining is None or reset is None or reset <= 0:
             return
+        reset_ms = min(int(reset * 1000), self._window_ms)
         if remaining == 0:
-            self.pause(reset)
-        server_limit = _header_int(headers, "X-RateLimit-Limit") or self._limit
+            self.pause(reset_ms / 1000)
+        server_limit = header_number(headers, "X-RateLimit-Limit") or self._limit
         now = self._state.now_ms()
-        with self._state.lock:
+        with self._state.locked():
             logged = self._state.count_since(now - self._interval_ms)
-            deficit = min(server_limit - remaining, self._limit) - logged
+            deficit = int(min(server_limit - remaining, self._limit)) - logged
             if deficit > 0:
                 # Placeholders age out of the window exactly when the server frees a request.
-                self._state.log_placeholders(deficit, now + reset * 1000 - self._interval_ms)
+                self._state.log_placeholders(deficit, now + reset_ms - self._interval_ms)
         if deficit > 0:
             logger.debug("server counted %d requests more than this machine; tightened", deficit)
 
     def pause(self, seconds: float) -> None:
-        """Stop every process sharing this budget from sending for ``seconds`` (after a 429)."""
-        self._state.extend_pause(self._state.now_ms() + int(seconds * 1000))
+        """Stop every process sharing this budget from sending for ``seconds`` (at most a window).
+
+        For a 429's ``Retry-After`` or a ``Remaining: 0``; the caller has already refused any
+        wait it would not make itself, so what is written here is a wait someone will make.
+        """
+        pause_ms = min(int(max(seconds, 0.0) * 1000), self._window_ms)
+        self._state.extend_pause(self._state.now_ms() + pause_ms)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
-from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import redirect_stdout
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,42 +14,9 @@ import pytest
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
 from tap_ossit.tap import TapOssit
+from tap_runs import STREAM_NAMES, TapOutput, _captured, run_in_process
 
 TAP_EXECUTABLE = Path(sys.executable).with_name("tap-ossit")
-STREAM_NAMES = ("statistic_groups", "statistics", "points", "intervals")
-
-
-@dataclass
-class TapOutput:
-    """The Singer messages of one tap run, sorted by kind."""
-
-    messages: list[dict[str, Any]]
-    returncode: int = 0
-    stderr: str = ""
-    records: dict[str, list[dict[str, Any]]] = field(init=False)
-    states: list[dict[str, Any]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.records = defaultdict(list)
-        self.states = []
-        for message in self.messages:
-            if message["type"] == "RECORD":
-                self.records[message["stream"]].append(message["record"])
-            elif message["type"] == "STATE":
-                self.states.append(message["value"])
-
-    @property
-    def final_state(self) -> dict[str, Any]:
-        """The last STATE the run emitted."""
-        return self.states[-1]
-
-    def ids(self, stream: str) -> set[str]:
-        """Ids of the records emitted on one stream."""
-        return {record["id"] for record in self.records.get(stream, [])}
-
-    def id_sets(self) -> dict[str, set[str]]:
-        """Ids emitted per stream, every stream present (empty when nothing was emitted)."""
-        return {stream: self.ids(stream) for stream in STREAM_NAMES}
 
 
 class TapCLI:
@@ -132,29 +95,6 @@ class TapCLI:
             text=True,
             env=self.env,
         )
-
-
-def _captured(run: Any) -> TapOutput:
-    """The Singer messages `run()` writes to stdout."""
-    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-    with redirect_stdout(out):
-        run()
-    out.flush()
-    lines = out.buffer.getvalue().splitlines()  # type: ignore[attr-defined]
-    return TapOutput([json.loads(line) for line in lines])
-
-
-def run_in_process(
-    config: dict[str, Any],
-    state: dict[str, Any] | None = None,
-    catalog: dict[str, Any] | None = None,
-) -> TapOutput:
-    """Sync with a TapOssit object in this process: the CLI's work without its start-up cost."""
-    tap = TapOssit(config=dict(config), state=state, catalog=catalog)
-    try:
-        return _captured(tap.sync_all)
-    finally:
-        tap.close()
 
 
 @pytest.fixture

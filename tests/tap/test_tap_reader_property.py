@@ -19,12 +19,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from conftest import STREAM_NAMES, TapOutput, _captured, run_in_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ossit_client import APIStatusError, OssitClient
 from ossit_sandbox.launcher import SandboxServer
 from tap_ossit.tap import TapOssit
+from tap_runs import STREAM_NAMES, TapOutput, _captured, run_in_process
 
 GROUPS = ("north", "south", "east")
 STATISTICS = ("visits", "sales")

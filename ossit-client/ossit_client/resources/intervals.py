@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,13 +56,12 @@ class Intervals(Resource):
         create_missing: bool = False,
         *,
         idempotency_key: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Upsert up to 1000 intervals by ``id`` or ``external_id`` (all or nothing).
 
         ``idempotency_key`` as in ``Points.batch``.
         """
         body = {"intervals": list(items), "create_missing": create_missing}
-        answer = self._client.request(
+        return self._client.request_records(
             "POST", "/intervals/batch", body=body, idempotency_key=idempotency_key
         )
-        return answer["data"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,14 +42,13 @@ class Points(Resource):
         create_missing: bool = False,
         *,
         idempotency_key: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Apply up to 1000 point writes at once (all or nothing); returns the resulting points.
 
         ``idempotency_key`` names the batch for the API's 24 h replay protection (a fresh
         one per call when None).
         """
         body = {"points": list(items), "create_missing": create_missing}
-        answer = self._client.request(
+        return self._client.request_records(
             "POST", "/points/batch", body=body, idempotency_key=idempotency_key
         )
-        return answer["data"]
