@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ossit_sandbox.bounded import LruDict
 from ossit_sandbox.faults import Faults
 from ossit_sandbox.ratelimit import RateLimiter
 
@@ -49,16 +50,13 @@ class Control:
         self.settings = settings
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         self.faults = Faults(settings.fail_rate, settings.drop_rate, settings.fault_seed)
-        self._stats: dict[str, KeyStats] = {}
+        self._stats: LruDict[str, KeyStats] = LruDict()
 
     def stats(self, key: str) -> KeyStats:
-        """The counters of a key (created on first use)."""
-        stats = self._stats.get(key)
-        if stats is None:
-            stats = self._stats[key] = KeyStats()
-        return stats
+        """The counters of a key (created on first use; see :mod:`ossit_sandbox.bounded`)."""
+        return self._stats.get_or_create(key, KeyStats)
 
     def reset_stats(self, key: str) -> None:
         """Zero a key's counters and its rate-limit window."""
-        self._stats.pop(key, None)
+        self._stats.pop(key)
         self.limiter.reset_key(key)

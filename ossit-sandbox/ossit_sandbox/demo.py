@@ -96,7 +96,8 @@ def create_demo(db: str) -> str:
     """Create the demo domain and its data; returns the domain key."""
     store = Store(db)
     try:
-        domain = create_domain(store, "Demo Co", TIME_ZONE)
+        created = create_domain(store, "Demo Co", TIME_ZONE)
+        domain = created.domain
         zone = ZoneInfo(TIME_ZONE)
         today = datetime.now(zone).date()
         first = today - timedelta(days=DAYS - 1)
@@ -110,6 +111,6 @@ def create_demo(db: str) -> str:
             for fields in _line_intervals(rng, first, zone)
         ]
         intervals.write_batch(store, domain.id, items, True)
-        return domain.key
+        return created.key
     finally:
         store.close()

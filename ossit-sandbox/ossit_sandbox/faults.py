@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
 
+from ossit_sandbox.bounded import LruDict
+
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Scripted rules kept per key; adding one more forgets the oldest. Tests script a handful.
+MAX_RULES_PER_KEY = 100
 
 
 @dataclass
@@ -62,7 +66,8 @@ class Faults:
         self.fail_rate = fail_rate
         self.drop_rate = drop_rate
         self._random = random.Random(seed)
-        self._rules: dict[str, list[FaultRule]] = {}
+        # Capped twice (see :mod:`ossit_sandbox.bounded`): the keys, and the rules of a key.
+        self._rules: LruDict[str, list[FaultRule]] = LruDict()
 
     def add(self, key: str, spec: dict[str, Any]) -> FaultRule:
         """Add a scripted rule for a key (``spec`` already validated)."""
@@ -74,16 +79,19 @@ class Faults:
             retry_after=spec.get("retry_after"),
             drop=bool(spec.get("drop", False)),
         )
-        self._rules.setdefault(key, []).append(rule)
+        rules = self._rules.get_or_create(key, list)
+        rules.append(rule)
+        if len(rules) > MAX_RULES_PER_KEY:
+            del rules[0]  # the oldest rule: a script adds its rules in the order they apply
         return rule
 
     def clear(self, key: str) -> None:
         """Remove a key's scripted rules."""
-        self._rules.pop(key, None)
+        self._rules.pop(key)
 
     def pick(self, key: str, method: str, path: str) -> Fault | None:
         """The fault for this request, if any; consumes one use of a matching rule."""
-        for rule in self._rules.get(key, ()):
+        for rule in self._rules.get(key) or ():
             if rule.matches(method, path):
                 if rule.count > 0:
                     rule.count -= 1

@@ -35,6 +35,10 @@ from ossit_sandbox.store.db import Store
 from ossit_sandbox.timefmt import now_us
 
 TTL_US = 24 * 3600 * 1_000_000
+# Stored answers kept per domain key: storing one more evicts the oldest. With the 24 h
+# expiry this bounds the table even for a client that sends a new key with every write
+# (at the default rate limit a domain reaches 24,000 a day; a raised limit cannot pass this).
+MAX_STORED_PER_DOMAIN = 100_000
 
 Headers = list[tuple[bytes, bytes]]
 Answer = tuple[int, Headers, bytes]
@@ -68,7 +72,8 @@ def keeps(status: int) -> bool:
 
 @dataclass(frozen=True)
 class Claim:
-    """A request's ``Idempotency-Key``, the domain key it belongs to and what it stands for."""
+    """A request's ``Idempotency-Key``, the domain key it belongs to (as its hash, like the
+    domains table) and what it stands for."""
 
     domain_key: str
     key: str
@@ -105,6 +110,12 @@ class RequestWrite:
             self.conn.execute(
                 "INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?)",
                 (self.claim.domain_key, self.claim.key, self.claim.fingerprint, status, body, now),
+            )
+            # Walks the (domain_key, created_us) index, newest first, past the kept rows.
+            self.conn.execute(
+                "DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency"
+                " WHERE domain_key = ? ORDER BY created_us DESC, rowid DESC LIMIT -1 OFFSET ?)",
+                (self.claim.domain_key, MAX_STORED_PER_DOMAIN),
             )
         await run(self.conn.execute, "COMMIT")
 

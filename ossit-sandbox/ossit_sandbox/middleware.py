@@ -1,6 +1,7 @@
 """The outermost ASGI layer: everything that happens around a /v1/api request.
 
-In order: count it, apply the rate limit (429 + Retry-After), refuse an encoded '/' in the
+First the body is read, up to :data:`MAX_BODY` bytes (beyond it a 413). Then for /v1/api,
+in order: count it, apply the rate limit (429 + Retry-After), refuse an encoded '/' in the
 path, inject a scripted or random fault (500/503 before anything changes), wait
 ``--latency-ms``; for a write, open its transaction, replay a stored ``Idempotency-Key``
 answer or run the app and commit its write together with its stored answer; then either
@@ -32,6 +33,7 @@ from ossit_sandbox.idempotency import (
     fingerprint,
     keeps,
 )
+from ossit_sandbox.store.domains import hash_key
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +45,20 @@ CRASH_AFTER_COMMIT = "OSSIT_SANDBOX_CRASH_AFTER_COMMIT"
 CODES = {
     400: "bad_request", 401: "unauthorized", 402: "payment_required", 403: "forbidden",
     404: "not_found", 405: "method_not_allowed", 409: "conflict", 410: "gone",
+    413: "payload_too_large",
     422: "invalid_request", 429: "rate_limited", 500: "internal_error", 502: "bad_gateway",
     503: "service_unavailable", 504: "gateway_timeout",
 }  # fmt: skip
+
+
+# The largest request body read: a points batch of 1000 items is well under 1 MiB, so this
+# leaves room for anything valid while a client cannot make the server buffer gigabytes.
+MAX_BODY = 64 * 1024 * 1024
+_TOO_LARGE = f"the request body exceeds {MAX_BODY} bytes"
+# Methods counted under their own name in the stats; any other token counts as OTHER, so
+# the counters' keys are bounded (with the endpoint templates) whatever clients send.
+COUNTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNKNOWN_ENDPOINT = "(no such endpoint)"
 
 
 async def send_json(send: Send, status: int, body: bytes, headers: Headers) -> None:
@@ -71,12 +84,27 @@ async def send_error(send: Send, status: int, message: str, headers: Headers) ->
     await send_json(send, status, body, headers)
 
 
-async def read_all(receive: Receive) -> bytes:
-    """The whole request body."""
+def declared_length(headers: dict[bytes, bytes]) -> int | None:
+    """The ``Content-Length`` a request declares (None without one; uvicorn has already
+    refused a malformed one)."""
+    value = headers.get(b"content-length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+async def read_limited(receive: Receive, limit: int = MAX_BODY) -> bytes | None:
+    """The whole request body, or None as soon as it exceeds ``limit`` bytes.
+
+    Counted while reading, so a chunked body (no Content-Length) is not read past the limit.
+    """
     chunks = []
+    size = 0
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)
 
@@ -125,16 +153,28 @@ class SandboxMiddleware:
         self._crash_key = crash_key.encode("latin-1") if crash_key else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/api"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_headers = dict(scope["headers"])
+        # The size limit comes first and covers every path: a declared length over it is
+        # refused before reading a byte, a chunked body as soon as it passes it.
+        declared = declared_length(request_headers)
+        body = None if declared is not None and declared > MAX_BODY else await read_limited(receive)
+        if body is None:
+            await send_error(send, 413, _TOO_LARGE, [(b"connection", b"close")])
+            return
+        receive = replaying(body)
+        if not scope["path"].startswith("/v1/api"):
+            await self.app(scope, receive, send)
+            return
         key = bearer_key(request_headers.get(b"authorization", b"").decode("latin-1")) or ""
         method = scope["method"]
         stats = self.control.stats(key)
         stats.requests += 1
         endpoint = self.endpoints.match(scope["path"])
-        stats.by_endpoint[f"{method} {endpoint[0] if endpoint else scope['path']}"] += 1
+        counted = method if method in COUNTED_METHODS else "OTHER"
+        stats.by_endpoint[f"{counted} {endpoint[0] if endpoint else UNKNOWN_ENDPOINT}"] += 1
         decision = self.control.limiter.hit(key)
         headers = decision.headers()
         if not decision.allowed:
@@ -163,7 +203,7 @@ class SandboxMiddleware:
             await asyncio.sleep(self.latency)
         if endpoint is not None and method in WRITE_METHODS:
             idem_key = request_headers.get(b"idempotency-key")
-            status, answer_headers, body = await self._write(scope, receive, key, idem_key)
+            status, answer_headers, body = await self._write(scope, body, key, idem_key)
         elif fault is None:
             await self.app(scope, receive, self._with_headers(send, headers))
             return
@@ -175,16 +215,17 @@ class SandboxMiddleware:
             return
         await send_json(send, status, body, answer_headers + headers)
 
-    async def _write(
-        self, scope: Scope, receive: Receive, key: str, idem_key: bytes | None
-    ) -> Answer:
+    async def _write(self, scope: Scope, body: bytes, key: str, idem_key: bytes | None) -> Answer:
         """Run a write request in its own transaction (see :mod:`ossit_sandbox.idempotency`):
-        replay a stored answer, or run the app and commit its write with its answer."""
-        body = await read_all(receive)  # before the transaction: a slow upload holds nothing
+        replay a stored answer, or run the app and commit its write with its answer.
+
+        The body was read before (so a slow upload holds no transaction). Stored answers are
+        filed under the hash of the domain key, as the domains table holds it.
+        """
         claim = None
         if idem_key is not None:
             print_ = fingerprint(scope["method"], scope["path"], scope["query_string"], body)
-            claim = Claim(key, idem_key.decode("latin-1"), print_)
+            claim = Claim(hash_key(key), idem_key.decode("latin-1"), print_)
         async with self.writes.open(claim) as write:
             stored = write.stored()
             if stored is not None:

@@ -13,6 +13,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from ossit_sandbox.bounded import LruDict
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -50,12 +52,13 @@ class RateLimiter:
         self.limit = limit
         self.window = window
         self._granularity = window / 1000
-        self._keys: dict[str, _Window] = {}
+        # Capped (see :mod:`ossit_sandbox.bounded`): random keys cannot grow it without end.
+        self._keys: LruDict[str, _Window] = LruDict()
 
     def hit(self, key: str, now: float | None = None) -> Decision:
         """Count one request of ``key`` if the window has room."""
         now = time.monotonic() if now is None else now
-        win = self._keys.setdefault(key, _Window())
+        win = self._keys.get_or_create(key, _Window)
         while win.buckets and win.buckets[0][0] + self.window <= now:
             win.count -= int(win.buckets.popleft()[1])
         allowed = win.count < self.limit
@@ -72,4 +75,4 @@ class RateLimiter:
 
     def reset_key(self, key: str) -> None:
         """Forget a key's window (used by /_sandbox/stats/reset)."""
-        self._keys.pop(key, None)
+        self._keys.pop(key)

@@ -11,7 +11,10 @@ import time
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+# IANA names are at most ~30 characters; anything longer is no zone (and, looked up as a
+# file, a name past the OS's limit raises OSError rather than ZoneInfoNotFoundError).
+MAX_TIME_ZONE = 255
 
 
 def now_us() -> int:
@@ -48,7 +51,13 @@ def parse_timestamp(text: object) -> str:
         raise ValueError("must be an ISO 8601 timestamp such as 2026-11-25T04:01:53Z") from None
     if dt.tzinfo is None:
         raise ValueError("must include a UTC offset (Z or +HH:MM)")
-    return format_datetime(dt)
+    try:
+        return format_datetime(dt)
+    except OverflowError:
+        # 0001-01-01T00:00:00+01:00 is in year 0 in UTC, 9999-12-31T23:59:59-01:00 in 10000.
+        raise ValueError(
+            "must be within 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z in UTC"
+        ) from None
 
 
 def to_datetime(canonical: str) -> datetime:
@@ -82,11 +91,11 @@ def parse_date(text: object) -> str:
 
 def check_time_zone(name: object) -> str:
     """Validate an IANA time zone name; ValueError otherwise."""
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str) or not name or len(name) > MAX_TIME_ZONE:
         raise ValueError("must be an IANA time zone name such as America/Toronto")
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         raise ValueError(f"unknown time zone {name!r}") from None
     return name
 

@@ -16,6 +16,10 @@ from ossit_sandbox.errors import ApiError
 from ossit_sandbox.ids import has_id_form
 
 MAX_NAME = 255
+# Deepest nesting accepted in free-form JSON (an interval's ``metadata``). orjson refuses to
+# write more than 254 levels, so a deeper object would be stored but never answered (a 500);
+# 64 is far beyond any real metadata and keeps the check cheap.
+MAX_JSON_DEPTH = 64
 
 
 class FieldError(ValueError):
@@ -82,6 +86,26 @@ def _unaddressable(value: str) -> str | None:
             " in a path that form means the id, and a body takes names only"
         )
     return None
+
+
+def json_document(body: Mapping[str, Any], field: str) -> dict[str, Any] | None:
+    """A free-form JSON object (or null) nested at most :data:`MAX_JSON_DEPTH` levels."""
+    value = body.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise FieldError(field, "must be a JSON object or null")
+    level: list[Any] = [value]
+    for _ in range(MAX_JSON_DEPTH):
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return value
+    raise FieldError(field, f"must not be nested more than {MAX_JSON_DEPTH} levels deep")
 
 
 def text(body: Mapping[str, Any], field: str) -> str | None:

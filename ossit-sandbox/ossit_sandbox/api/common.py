@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -13,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ossit_sandbox import timefmt, validate
 from ossit_sandbox.errors import ApiError
 from ossit_sandbox.store.db import Store
-from ossit_sandbox.store.domains import Domain, find_domain
+from ossit_sandbox.store.domains import Domain, find_domain_by_hash, hash_key
 from ossit_sandbox.store.listing import ListQuery, decode_cursor
 from ossit_sandbox.validate import FieldError
 
@@ -22,31 +23,37 @@ T = TypeVar("T")
 
 MAX_LIMIT = 1000
 MAX_BATCH = 1000
+_LIMIT = re.compile(r"[0-9]{1,4}", re.ASCII)
 
 
 class DomainCache:
-    """Key → live domain, so authenticating a request costs no query after the first."""
+    """Key hash → live domain, so authenticating a request costs no query after the first.
+
+    Only live domains are cached (never the keys that found none), so its size is bounded
+    by the database's domains, not by what callers send.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._domains: dict[str, Domain] = {}
 
     def get(self, key: str) -> Domain | None:
-        """The live domain of a key, if any."""
-        domain = self._domains.get(key)
+        """The live domain of a (clear) key, if any."""
+        key_hash = hash_key(key)
+        domain = self._domains.get(key_hash)
         if domain is None:
-            domain = find_domain(self.store, key)
+            domain = find_domain_by_hash(self.store, key_hash)
             if domain is not None:
-                self._domains[key] = domain
+                self._domains[key_hash] = domain
         return domain
 
     def put(self, domain: Domain) -> None:
         """Remember a changed domain."""
-        self._domains[domain.key] = domain
+        self._domains[domain.key_hash] = domain
 
-    def forget(self, key: str) -> None:
+    def forget(self, key_hash: str) -> None:
         """Drop a deleted domain."""
-        self._domains.pop(key, None)
+        self._domains.pop(key_hash, None)
 
 
 def bearer_key(header: str | None) -> str | None:
@@ -63,12 +70,17 @@ def store_of(request: Request) -> Store:
     return request.app.state.store
 
 
-def current_domain(request: Request) -> Domain:
-    """The domain of the request's key; 401 when the key is missing or unknown."""
+def presented_key(request: Request) -> str:
+    """The request's Bearer key; 401 when there is none."""
     key = bearer_key(request.headers.get("authorization"))
     if key is None:
         raise ApiError(401, "unauthorized", "missing Authorization: Bearer <domain key> header")
-    domain = request.app.state.domains.get(key)
+    return key
+
+
+def current_domain(request: Request) -> Domain:
+    """The domain of the request's key; 401 when the key is missing or unknown."""
+    domain = request.app.state.domains.get(presented_key(request))
     if domain is None:
         raise ApiError(401, "unauthorized", "unknown or retired domain key")
     return domain
@@ -122,7 +134,9 @@ def list_query(request: Request) -> ListQuery:
     raw_limit = params.get("limit")
     limit = 100
     if raw_limit is not None:
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        # Not str.isdigit: it accepts other scripts' digits (fullwidth, Arabic-Indic), which
+        # int() reads too.
+        if not _LIMIT.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
             raise FieldError("limit", f"must be an integer from 1 to {MAX_LIMIT}").api_error()
         limit = int(raw_limit)
     cursor = params.get("cursor")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -44,22 +45,45 @@ async def reset_stats(request: Request) -> Response:
     return answer(_control(request).stats(key).as_dict())
 
 
+# Any header-safe text is sent as is (clients' tests need odd values too), but the
+# 'http-date:N' form is computed, so N must be a number a date can be made of.
+_RETRY_AFTER = re.compile(r"http-date:[0-9]{1,9}(?:\.[0-9]{1,6})?|(?!http-date:)[\x20-\x7e]{1,64}")
+
+
+def _text(value: object) -> str:
+    """``value`` when it is a string, else text no pattern matches."""
+    return value if isinstance(value, str) else "\n"
+
+
 def _fault_spec(body: dict[str, Any]) -> dict[str, Any]:
     method = body.get("method")
     if method is not None and (not isinstance(method, str) or not method.isalpha()):
         raise invalid("method", "must be an HTTP method or null")
     path = body.get("path", "/v1/api")
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise invalid("path", "must be a path prefix such as /v1/api/points")
+    if not isinstance(path, str) or not path.startswith("/") or len(path) > 2048:
+        raise invalid(
+            "path", "must be a path prefix such as /v1/api/points, at most 2048 characters"
+        )
     status = body.get("status", 503)
-    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-        raise invalid("status", "must be an HTTP status code")
+    # The injected answer carries the error body: 1xx, 204 and 304 may carry none, and
+    # sending one anyway breaks the connection instead of answering.
+    if (
+        isinstance(status, bool)
+        or not isinstance(status, int)
+        or not 200 <= status <= 599
+        or status in (204, 304)
+    ):
+        raise invalid("status", "must be an HTTP status code from 200 to 599, not 204 or 304")
     count = body.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < -1:
         raise invalid("count", "must be a positive integer or -1 (forever)")
     retry_after = body.get("retry_after")
-    if retry_after is not None and not isinstance(retry_after, str):
-        raise invalid("retry_after", "must be a string such as '3' or 'http-date:3'")
+    if retry_after is not None and not _RETRY_AFTER.fullmatch(_text(retry_after)):
+        raise invalid(
+            "retry_after",
+            "must be a string such as '3' or 'http-date:3' (printable ASCII, at most 64"
+            " characters; after 'http-date:' at most 9 digits)",
+        )
     drop = body.get("drop", False)
     if not isinstance(drop, bool):
         raise invalid("drop", "must be true or false")

@@ -9,11 +9,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ossit_sandbox import timefmt, validate
-from ossit_sandbox.api.common import answer, checked, current_domain, read_body, run
+from ossit_sandbox.api.common import (
+    answer,
+    checked,
+    current_domain,
+    presented_key,
+    read_body,
+    run,
+)
 from ossit_sandbox.api.common import store_of as store
 from ossit_sandbox.errors import ApiError
 from ossit_sandbox.store import domains
-from ossit_sandbox.store.domains import Domain
+from ossit_sandbox.store.domains import Domain, hash_key
 from ossit_sandbox.validate import FieldError
 
 router = APIRouter(prefix="/v1/api/domains")
@@ -31,7 +38,7 @@ def _time_zone(body: dict, default: str) -> str:
 
 def _own(request: Request, domain_key: str) -> Domain:
     domain = current_domain(request)
-    if domain_key != domain.key:
+    if hash_key(domain_key) != domain.key_hash:
         raise ApiError(403, "forbidden", "a domain key may only read or change its own domain")
     return domain
 
@@ -43,21 +50,21 @@ async def create_domain(request: Request) -> Response:
     body = await read_body(request)
     name = checked(validate.label, body)
     time_zone = _time_zone(body, "UTC")
-    domain = await run(domains.create_domain, store(request), str(name), time_zone)
-    return answer(domain.record(), 201)
+    created = await run(domains.create_domain, store(request), str(name), time_zone)
+    return answer(created.domain.record(created.key), 201)
 
 
 @router.get("")
 async def list_domains(request: Request) -> Response:
     """The domains this key may see: its own."""
     domain = current_domain(request)
-    return answer({"data": [domain.record()], "next_cursor": None})
+    return answer({"data": [domain.record(presented_key(request))], "next_cursor": None})
 
 
 @router.get("/{domain_key}")
 async def get_domain(request: Request, domain_key: str) -> Response:
     """This key's own domain."""
-    return answer(_own(request, domain_key).record())
+    return answer(_own(request, domain_key).record(domain_key))
 
 
 @router.post("/{domain_key}")
@@ -69,7 +76,7 @@ async def update_domain(request: Request, domain_key: str) -> Response:
     time_zone = _time_zone(body, domain.time_zone)
     updated = await run(domains.update_domain, store(request), domain, name, time_zone)
     request.app.state.domains.put(updated)
-    return answer(updated.record())
+    return answer(updated.record(domain_key))
 
 
 @router.delete("/{domain_key}")
@@ -77,5 +84,5 @@ async def delete_domain(request: Request, domain_key: str) -> Response:
     """Retire this key's domain: the key stops working."""
     domain = _own(request, domain_key)
     await run(domains.delete_domain, store(request), domain)
-    request.app.state.domains.forget(domain.key)
-    return answer({**domain.record(), "deleted": True})
+    request.app.state.domains.forget(domain.key_hash)
+    return answer({**domain.record(domain_key), "deleted": True})

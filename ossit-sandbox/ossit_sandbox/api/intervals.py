@@ -47,9 +47,7 @@ def interval_fields(body: dict[str, Any]) -> dict[str, Any]:
     if "end" in body:
         fields["end"] = validate.timestamp(body, "end", nullable=True)
     if "metadata" in body:
-        metadata = body["metadata"]
-        if metadata is not None and not isinstance(metadata, dict):
-            raise FieldError("metadata", "must be a JSON object or null")
+        metadata = validate.json_document(body, "metadata")
         fields["metadata"] = None if metadata is None else orjson.dumps(metadata).decode()
     if fields.get("start") and fields.get("end") and fields["end"] < fields["start"]:
         raise FieldError("end", "must not be before start")

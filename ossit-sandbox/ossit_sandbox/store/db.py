@@ -15,6 +15,7 @@ together with the answer stored for its ``Idempotency-Key``.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -103,6 +104,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     PRIMARY KEY (domain_key, key)
 );
 CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency (created_us);
+CREATE INDEX IF NOT EXISTS idempotency_domain_age ON idempotency (domain_key, created_us);
 """
 
 
@@ -116,6 +118,23 @@ def _connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA cache_size=-8192")
     conn.create_function("iso_duration", 2, iso_duration, deterministic=True)
     return conn
+
+
+def _create_private(path: str) -> None:
+    """Create a missing database file readable and writable by its owner only (0600).
+
+    It holds every domain's data (keys only hashed, but data nonetheless). SQLite gives the
+    ``-wal`` and ``-shm`` files it creates later the mode of the database file, so creating
+    this one empty with 0600 before SQLite opens it covers all three, without touching the
+    process-wide umask (other threads may be creating files meanwhile).
+    """
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 class Tx:
@@ -210,6 +229,7 @@ class Store:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._request_conn: sqlite3.Connection | None = None
+        _create_private(path)
         self.conn.executescript(SCHEMA)
 
     @property

@@ -43,7 +43,13 @@ def decode_cursor(text: str) -> tuple[str, int]:
         updated_at, record_id = orjson.loads(raw)
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
         raise invalid("cursor", "is not a cursor returned by this API") from None
-    if not isinstance(updated_at, str) or not isinstance(record_id, int):
+    # bool is an int, and an id past SQLite's 64-bit integers cannot even be compared.
+    if (
+        not isinstance(updated_at, str)
+        or isinstance(record_id, bool)
+        or not isinstance(record_id, int)
+        or not 0 <= record_id < 2**63
+    ):
         raise invalid("cursor", "is not a cursor returned by this API")
     return updated_at, record_id
 

@@ -6,11 +6,12 @@ write ends with :func:`refresh_latest` for the statistics it touched.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ossit_sandbox.errors import ApiError, not_found
+from ossit_sandbox.errors import ApiError, invalid, not_found
 from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.groups import find_group, insert_group
 from ossit_sandbox.store.records import POINTS, fetch_by_ids, fetch_one
@@ -37,7 +38,18 @@ class PointWrite:
 
 
 def apply_method(current: float, method: str, value: float | None) -> float:
-    """The day's new value; ``current`` is 0 when the day has no live point."""
+    """The day's new value; ``current`` is 0 when the day has no live point.
+
+    A sum past the float range (``add`` 1e308 twice) is a 422 naming ``value``: stored, an
+    infinity would come back as JSON ``null`` and break every reader of the point.
+    """
+    new = _combine(current, method, value)
+    if not math.isfinite(new):
+        raise invalid("value", f"{method} would make the day's value overflow a float")
+    return new
+
+
+def _combine(current: float, method: str, value: float | None) -> float:
     if method == "increment":
         return current + 1
     if method == "decrement":
