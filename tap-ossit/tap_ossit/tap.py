@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import logging
+import sys
 import typing as t
 import weakref
 from functools import cached_property
@@ -97,6 +99,13 @@ def _setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     return errors
 
 
+def _report_failure(logger: logging.Logger, exc: BaseException, message: str) -> t.NoReturn:
+    """Details at DEBUG, then the one line an operator reads (whitespace folded); exit 1."""
+    logger.debug("What failed, in detail", exc_info=exc)
+    logger.error("tap-ossit stopped: %s", " ".join(message.split()))
+    sys.exit(1)
+
+
 class TapOssit(Tap):
     """Singer tap for Ossit: statistic groups, statistics, series points and intervals.
 
@@ -110,6 +119,21 @@ class TapOssit(Tap):
     name = "tap-ossit"
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = PageWriter
+
+    @classmethod
+    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:  # type: ignore[override]
+        """Run the tap; a failure ends the log with one line saying what to fix, exit 1.
+
+        The SDK logs a traceback after the message (and, for settings, a bare "Config
+        validation failed" last), which buries what an operator must read; the
+        traceback is kept for ``TAP_OSSIT_LOGLEVEL=debug`` (or ``LOGLEVEL=debug``).
+        """
+        try:
+            super().invoke(*args, **kwargs)
+        except ConfigValidationError as exc:
+            _report_failure(cls.logger, exc, "invalid setting: " + "; ".join(exc.errors))
+        except Exception as exc:
+            _report_failure(cls.logger, exc, str(exc) or type(exc).__name__)
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The JSON Schema first, then what it cannot express; all before any request."""

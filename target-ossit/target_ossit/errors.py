@@ -9,6 +9,7 @@ classes also inherit the singer-sdk exception a caller may already catch (for ex
 from __future__ import annotations
 
 from singer_sdk.exceptions import (
+    InvalidJSONSchema,
     InvalidRecord,
     MissingKeyPropertiesError,
     RecordsWithoutSchemaException,
@@ -67,6 +68,10 @@ class MissingKeyError(InputError, MissingKeyPropertiesError):
 
 class InvalidRecordError(InputError, InvalidRecord):
     """A record that breaks its stream's schema or its kind's required fields."""
+
+
+class InvalidSchemaError(InputError, InvalidJSONSchema):
+    """A SCHEMA message whose schema cannot be used (invalid, or referring outside itself)."""
 
 
 class UnknownStreamError(InputError):

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import abc
 import math
+import re
 from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import orjson
 from ossit_client import (
     APIStatusError,
     ConflictError,
@@ -27,7 +29,7 @@ from ossit_client import (
 )
 from singer_sdk.sinks import BatchSink
 
-from target_ossit.errors import InvalidRecordError, LoadError, MissingKeyError
+from target_ossit.errors import InputError, InvalidRecordError, LoadError, MissingKeyError
 from target_ossit.replay import batch_key, needs_stable_key
 from target_ossit.validation import FastValidator
 
@@ -120,7 +122,26 @@ class OssitSink(BatchSink):
         lines: list[int] = context.get("lines", [])
         if items:
             position = self._target.next_batch_position()
-            self._target.submit(partial(self.send, items, lines, position))
+            self._target.submit(partial(self._send_located, items, lines, position))
+
+    def _send_located(self, items: list[Item], lines: list[int], position: int) -> None:
+        """``send``, with any failure blamed on this batch's stream and input lines.
+
+        The error is raised again on the reading thread while it handles a later line
+        (or another stream), so it must carry its own location or it would name that one.
+        """
+        try:
+            self.send(items, lines, position)
+        except InputError:
+            raise
+        except Exception as exc:
+            where = (
+                f"input line {lines[0]}"
+                if len(lines) == 1
+                else f"input lines {lines[0]} to {lines[-1]}"
+            )
+            reason = f"sending the batch of {where} failed: {type(exc).__name__}: {exc}"
+            raise LoadError(reason, stream=self.stream_name, line=lines[0]) from exc
 
     @abc.abstractmethod
     def shape(self, record: dict[str, Any]) -> Item:
@@ -146,10 +167,12 @@ class OssitSink(BatchSink):
                         field=problem.get("field"),
                     )
         field = exc.field if isinstance(exc, APIStatusError) else None
+        # Only an answer is a refusal; a connection error or a bad answer is not.
+        what = "refused by the API" if isinstance(exc, APIStatusError) else "not sent"
         if len(lines) == 1:
-            reason = f"refused by the API: {exc}"
+            reason = f"{what}: {exc}"
         else:
-            reason = f"refused by the API (batch of input lines {lines[0]} to {lines[-1]}): {exc}"
+            reason = f"{what} (batch of input lines {lines[0]} to {lines[-1]}): {exc}"
         return LoadError(reason, stream=self.stream_name, line=lines[0], field=field)
 
 
@@ -196,15 +219,21 @@ class PointsSink(_BatchEndpointSink):
         return {"group": group, "statistic": statistic, "reference_date": day, "delete": True}
 
     def _number(self, text: str) -> float:
-        """A number given as text, as CSV sources give every value."""
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
+        """A number given as text, as CSV sources give every value.
+
+        Only JSON's number syntax is accepted: ``float()`` also takes ``1_000``,
+        surrounding blanks, ``inf``/``nan`` and digits of every script (fullwidth ones too), none of
+        which a source means as a number the API would store the same way.
+        """
+        value = float(text) if _JSON_NUMBER.fullmatch(text) else math.nan
         if not math.isfinite(value):
-            msg = f"not a finite number: {text!r}"
+            msg = f"not a finite number in JSON number form: {text[:100]!r}"
             raise InvalidRecordError(msg, stream=self.stream_name, field="value")
         return value
+
+
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)
+"""A number as JSON writes it (RFC 8259 section 6): ASCII digits, no blanks, no ``_``."""
 
 
 class IntervalsSink(_BatchEndpointSink):
@@ -232,7 +261,21 @@ class IntervalsSink(_BatchEndpointSink):
         for name in self._OPTIONAL:
             if name in record:
                 item[name] = record[name]
+        if "metadata" in record:
+            self._check_encodable(record["metadata"])
         return item
+
+    def _check_encodable(self, metadata: object) -> None:
+        """Refuse metadata the request could not carry, on its own input line.
+
+        Metadata is free-form JSON; what JSON encoding refuses (nesting deeper than 255
+        levels, for one) would otherwise fail on the sender thread, later, for the batch.
+        """
+        try:
+            orjson.dumps(metadata)
+        except orjson.JSONEncodeError as exc:
+            msg = f"cannot be sent as JSON ({exc})"
+            raise InvalidRecordError(msg, stream=self.stream_name, field="metadata") from None
 
 
 class _OneByOneSink(OssitSink):

@@ -10,14 +10,18 @@ acknowledged by the API, see ``sender.py``).
 from __future__ import annotations
 
 import copy
+import logging
+import signal
+import sys
 from collections.abc import Callable
 from functools import cached_property
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from ossit_client import OssitClient
 from ossit_schemas import RECORD_TYPES
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.mapper import SameRecordTransform, StreamMap
 from singer_sdk.target_base import Target
 
@@ -112,7 +116,30 @@ class TargetOssit(Target):
     @cached_property
     def client(self) -> OssitClient:
         """The API client, made on first use (``--about`` needs none)."""
-        return OssitClient.from_config(self.config)
+        try:
+            return OssitClient.from_config(self.config)
+        except (ValueError, TypeError) as exc:
+            raise SettingsError(f"{exc}; fix the target's configuration") from exc
+
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Run the target; any failure ends in one readable line and a non-zero exit.
+
+        The SDK's excepthook prints a traceback under the message, so the line that says
+        what to fix is lost above it; the traceback is only logged at DEBUG level
+        (``TARGET_OSSIT_LOGLEVEL=debug`` or ``LOGLEVEL=debug``).
+        """
+        try:
+            super().invoke(*args, **kwargs)
+        except ConfigValidationError as exc:
+            _fail(cls.logger, exc, "invalid configuration: " + "; ".join(exc.errors))
+        except (Exception, TerminatedError) as exc:
+            _fail(cls.logger, exc, str(exc) or type(exc).__name__)
+
+    def listen(self, file_input: Any = None) -> None:
+        """Check the settings the client needs before reading any input, then load it."""
+        _ = self.client  # a bad base_url or domain_key stops the run here, named as such
+        super().listen(file_input)
 
     @property
     def line_number(self) -> int:
@@ -233,9 +260,21 @@ class TargetOssit(Target):
         """
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """On SIGTERM/SIGINT, send what is safe to send, then pass on the last state."""
+        """On SIGTERM/SIGINT, send what is safe to send, pass on the last state, exit 1.
+
+        The input was not read to its end, so the run did not load it: a zero exit
+        would tell an orchestrator the load is complete and no resume is needed.
+        """
         self._hold_back_unsafe_tail()
-        super()._handle_termination(signum, frame)
+        self.logger.info("Received termination signal %d, draining all sinks...", signum)
+        self.drain_all(is_endofpipe=True)
+        self._sender.wait()
+        name = signal.Signals(signum).name
+        msg = (
+            f"stopped by {name} at input line {self.line_number} before the end of the input; "
+            "what the last state passed on covers is loaded: resume from that state"
+        )
+        raise TerminatedError(msg)
 
     def _hold_back_unsafe_tail(self) -> int:
         """Unstage add/subtract records read after the last STATE; how many there were.
@@ -290,6 +329,21 @@ class TargetOssit(Target):
             self._sender.close()
             if "client" in self.__dict__:
                 self.client.close()
+
+
+class TerminatedError(BaseException):
+    """A termination signal stopped the run (not an ``Exception``: no input line is to blame)."""
+
+
+class SettingsError(Exception):
+    """A setting the client cannot work with (``domain_key``, ``base_url``...)."""
+
+
+def _fail(logger: logging.Logger, exc: BaseException, message: str) -> NoReturn:
+    """Log the traceback at DEBUG only, then ``message`` as the last line; exit 1."""
+    logger.debug("Failure details", exc_info=exc)
+    logger.error("target-ossit failed: %s", " ".join(message.split()))
+    sys.exit(1)
 
 
 def _passes_through(maps: list[StreamMap], stream_name: str) -> bool:
