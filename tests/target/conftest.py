@@ -6,7 +6,6 @@ API (``Domain``) and compared record by record.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import subprocess
@@ -20,12 +19,12 @@ import ossit_schemas
 import pytest
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
+from target_records import _point
 
 TARGET_EXECUTABLE = Path(sys.executable).with_name("target-ossit")
 TAP_EXECUTABLE = Path(sys.executable).with_name("tap-ossit")
 RESOURCES = Path(__file__).parent / "resources"
 KINDS = ossit_schemas.RECORD_TYPES
-STAMP = "2026-01-01T00:00:00.000000Z"
 
 
 class SingerFile:
@@ -60,24 +59,6 @@ class SingerFile:
         """The file, written."""
         self.path.write_text("\n".join(self.lines) + "\n")
         return self.path
-
-
-def _point(
-    group: str, statistic: str, day: int, value: float, *, deleted: bool = False
-) -> dict[str, Any]:
-    """A points record as tap-ossit emits it; ``day`` counts from 2025-01-01."""
-    reference_date = (datetime.date(2025, 1, 1) + datetime.timedelta(days=day)).isoformat()
-    return {
-        "id": f"pt_{group}_{statistic}_{day}",
-        "statistic_id": f"stat_{group}_{statistic}",
-        "group": group,
-        "statistic": statistic,
-        "reference_date": reference_date,
-        "value": value,
-        "created_at": STAMP,
-        "updated_at": STAMP,
-        "deleted_at": STAMP if deleted else None,
-    }
 
 
 @dataclass

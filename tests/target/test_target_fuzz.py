@@ -9,7 +9,6 @@ line and no traceback, and every state it passed on must be covered by the desti
 
 from __future__ import annotations
 
-import datetime
 import itertools
 import json
 from typing import Any
@@ -19,26 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
+from target_records import _point
 
 _runs = itertools.count(1)
-
-
-def _point(group: str, statistic: str, day: int, value: float) -> dict[str, Any]:
-    """A points record (the ``point`` fixture's shape; hypothesis strategies need it at
-    import time, and a test module cannot import the conftest of its directory)."""
-    reference_date = (datetime.date(2025, 1, 1) + datetime.timedelta(days=day)).isoformat()
-    stamp = "2026-01-01T00:00:00.000000Z"
-    return {
-        "id": f"pt_{group}_{statistic}_{day}",
-        "statistic_id": f"stat_{group}_{statistic}",
-        "group": group,
-        "statistic": statistic,
-        "reference_date": reference_date,
-        "value": value,
-        "created_at": stamp,
-        "updated_at": stamp,
-        "deleted_at": None,
-    }
 
 
 _json = st.recursive(
