@@ -91,15 +91,25 @@ def declared_length(headers: dict[bytes, bytes]) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
+class ClientGone(Exception):
+    """The client disconnected before its request body was complete."""
+
+
 async def read_limited(receive: Receive, limit: int = MAX_BODY) -> bytes | None:
     """The whole request body, or None as soon as it exceeds ``limit`` bytes.
 
     Counted while reading, so a chunked body (no Content-Length) is not read past the limit.
+    A client that disconnects mid-body (a killed process) raises ``ClientGone``: the part
+    received is not a request, and handling it would store an answer (a 400) under its
+    Idempotency-Key that the client's own retry, with the whole body, would then meet as
+    a 409 "key reused for a different request".
     """
     chunks = []
     size = 0
     while True:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -160,7 +170,11 @@ class SandboxMiddleware:
         # The size limit comes first and covers every path: a declared length over it is
         # refused before reading a byte, a chunked body as soon as it passes it.
         declared = declared_length(request_headers)
-        body = None if declared is not None and declared > MAX_BODY else await read_limited(receive)
+        try:
+            too_large = declared is not None and declared > MAX_BODY
+            body = None if too_large else await read_limited(receive)
+        except ClientGone:
+            return  # nothing to answer, nothing done
         if body is None:
             await send_error(send, 413, _TOO_LARGE, [(b"connection", b"close")])
             return

@@ -131,3 +131,41 @@ def test_a_failed_write_keeps_neither_its_changes_nor_a_success(api: Api) -> Non
     assert again.headers["idempotent-replayed"] == "true"
     assert api.read_all("/statistic-groups", include_deleted="true") == []
     assert api.read_all("/intervals", include_deleted="true") == []
+
+
+def test_a_body_cut_short_by_a_killed_client_is_no_request(
+    sandbox: SandboxServer, domain_key: str, api: Api
+) -> None:
+    """A writer killed mid-upload leaves nothing stored under its key: its retry, with the
+    whole body, is applied once (not refused as the key reused for another request)."""
+    import json
+    import socket
+    from urllib.parse import urlparse
+
+    body = json.dumps(
+        {
+            "points": [
+                {
+                    "group": "G",
+                    "statistic": "s",
+                    "reference_date": "2026-01-01",
+                    "value": 2,
+                    "method": "add",
+                }
+            ],
+            "create_missing": True,
+        }
+    )
+    address = urlparse(sandbox.base_url)
+    head = (f"POST /v1/api/points/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            f"{domain_key}\r\nIdempotency-Key: cut-1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")  # fmt: skip
+    with socket.create_connection((address.hostname, address.port), timeout=10) as raw:
+        raw.sendall(head.encode() + body.encode()[: len(body) // 2])
+    headers = {"Authorization": f"Bearer {domain_key}", "Idempotency-Key": "cut-1"}
+    retry = requests.post(
+        f"{sandbox.base_url}/v1/api/points/batch", data=body, headers=headers, timeout=10
+    )
+
+    assert retry.status_code == 200, retry.text
+    assert api.ok(api.get("/statistics/G/s"))["value"] == 2
