@@ -8,9 +8,12 @@ from typing import Any
 
 from ._base_client import BaseClient
 from .resources import Intervals, Points, StatisticGroups, Statistics
-
-#: 256 MiB: far above any page (1000 records, ~300 KB), far below a decompression bomb.
-DEFAULT_MAX_ANSWER_BYTES = 256 * 1024 * 1024
+from .settings import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_ANSWER_BYTES,
+    client_options,
+    connection_setting_errors,
+)
 
 
 class OssitClient(BaseClient):
@@ -31,7 +34,7 @@ class OssitClient(BaseClient):
     def __init__(
         self,
         domain_key: str,
-        base_url: str = "https://ossit.ca",
+        base_url: str = DEFAULT_BASE_URL,
         timeout: float = 30.0,
         max_retries: int = 8,
         max_requests_per_hour: int = 1000,
@@ -71,21 +74,17 @@ class OssitClient(BaseClient):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> OssitClient:
-        """A client from a connector's settings, the ones tap-ossit and target-ossit share.
+        """A client from a connector's settings (``settings.CONNECTION_SETTINGS``).
 
         ``domain_key`` is required, and checked like the constructor's (``check_domain_key``:
         a key file's line end is stripped; an unusable key is refused without being echoed);
-        ``base_url``, ``max_requests_per_hour`` and ``user_agent`` fall back on the client's
-        defaults when absent or null.
+        every other setting falls back on the client's default when absent or null.
         """
         if config.get("domain_key") is None:
             raise ValueError("domain_key is required")
-        options = {
-            name: config[name]
-            for name in ("base_url", "max_requests_per_hour", "user_agent")
-            if config.get(name) is not None
-        }
-        return cls(config["domain_key"], **options)
+        if errors := connection_setting_errors(config):
+            raise ValueError("; ".join(errors))
+        return cls(config["domain_key"], **client_options(config))
 
     def __enter__(self) -> OssitClient:
         return self

@@ -9,7 +9,8 @@ import typing as t
 import weakref
 from functools import cached_property
 
-from ossit_client import OssitClient, check_base_url
+from ossit_client import OssitClient
+from ossit_client.settings import connection_setting_errors, settings_schema
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
@@ -20,22 +21,7 @@ from tap_ossit.writer import PageWriter
 if t.TYPE_CHECKING:
     from tap_ossit.client import OssitStream
 
-CONFIG_SCHEMA = th.PropertiesList(
-    th.Property(
-        "domain_key",
-        th.StringType(min_length=1),
-        required=True,
-        secret=True,
-        title="Domain key",
-        description="The secret key of the Ossit domain to read (sent as a Bearer token).",
-    ),
-    th.Property(
-        "base_url",
-        th.StringType(min_length=1),
-        default="https://ossit.ca",
-        title="Base URL",
-        description="Root of the Ossit API; plain http is accepted only for a loopback host.",
-    ),
+_OWN_SETTINGS = th.PropertiesList(
     th.Property(
         "start_date",
         th.DateTimeType,
@@ -62,35 +48,21 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Records per list request (the API's maximum is 1000).",
     ),
     th.Property(
-        "max_requests_per_hour",
-        th.IntegerType(minimum=1),
-        default=1000,
-        title="Max requests per hour",
-        description="Client-side throttle; keep it at or below the domain's rate limit.",
-    ),
-    th.Property(
         "include_deleted",
         th.BooleanType,
         default=True,
         title="Include deleted",
         description="Emit tombstones (records with deleted_at set) so targets can apply deletes.",
     ),
-    th.Property(
-        "user_agent",
-        th.StringType(min_length=1),
-        title="User agent",
-        description="User-Agent header sent with every request.",
-    ),
 ).to_dict()
+
+CONFIG_SCHEMA = settings_schema(_OWN_SETTINGS["properties"])
+"""The connection settings every Ossit connector takes, then the tap's own."""
 
 
 def _setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """Checks JSON Schema cannot express; each message names its setting."""
-    errors = []
-    try:  # the client owns the rule (https, or plain http to loopback only)
-        check_base_url(config["base_url"], allow_insecure_http=False)
-    except ValueError as exc:
-        errors.append(f"base_url: {exc}")
+    errors = connection_setting_errors(config)
     if (start_date := config.get("start_date")) is not None:
         try:
             datetime.datetime.fromisoformat(start_date)

@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from ossit_client import OssitClient
+from ossit_client.settings import settings_schema
 from ossit_schemas import RECORD_TYPES
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
@@ -42,65 +43,44 @@ class TargetOssit(Target):
     name = "target-ossit"
     message_reader_class = NumberedSingerReader
 
-    config_jsonschema = th.PropertiesList(
-        th.Property(
-            "domain_key",
-            th.StringType,
-            required=True,
-            secret=True,
-            description="Secret key of the destination domain.",
-        ),
-        th.Property(
-            "base_url",
-            th.StringType,
-            default="https://ossit.ca",
-            description="Base URL of the Ossit API (plain http only for loopback hosts).",
-        ),
-        th.Property(
-            "batch_size",
-            th.IntegerType(minimum=1, maximum=MAX_BATCH_SIZE),
-            default=MAX_BATCH_SIZE,
-            description="Points or intervals sent per batch request (at most 1000).",
-        ),
-        th.Property(
-            "max_requests_per_hour",
-            th.IntegerType(minimum=1),
-            default=1000,
-            description="Requests the client allows itself per rolling hour (the API's quota).",
-        ),
-        th.Property(
-            "stream_kinds",
-            th.ObjectType(
-                additional_properties=th.StringType(allowed_values=list(RECORD_TYPES)),
+    config_jsonschema = settings_schema(
+        th.PropertiesList(
+            th.Property(
+                "batch_size",
+                th.IntegerType(minimum=1, maximum=MAX_BATCH_SIZE),
+                default=MAX_BATCH_SIZE,
+                description="Points or intervals sent per batch request (at most 1000).",
             ),
-            default={},
-            description=(
-                "Kind of record of streams not named after one, e.g. "
-                '{"daily_kpis": "points"}; kinds: ' + ", ".join(RECORD_TYPES) + "."
+            th.Property(
+                "stream_kinds",
+                th.ObjectType(
+                    additional_properties=th.StringType(allowed_values=list(RECORD_TYPES)),
+                ),
+                default={},
+                description=(
+                    "Kind of record of streams not named after one, e.g. "
+                    '{"daily_kpis": "points"}; kinds: ' + ", ".join(RECORD_TYPES) + "."
+                ),
             ),
-        ),
-        th.Property(
-            "process_deletes",
-            th.BooleanType,
-            default=True,
-            description="Delete the destination's object when a record has deleted_at set.",
-        ),
-        th.Property(
-            "user_agent",
-            th.StringType,
-            description="User-Agent header of API requests.",
-        ),
-        th.Property(
-            "load_id",
-            th.StringType,
-            default="",
-            description=(
-                "Mixed into the idempotency keys of add/subtract/increment/decrement batches: "
-                "a resume within 24 h with the same load_id applies each value once; give a "
-                "new load its own value to apply identical increments again."
+            th.Property(
+                "process_deletes",
+                th.BooleanType,
+                default=True,
+                description="Delete the destination's object when a record has deleted_at set.",
             ),
-        ),
-    ).to_dict()
+            th.Property(
+                "load_id",
+                th.StringType,
+                default="",
+                description=(
+                    "Mixed into the idempotency keys of add/subtract/increment/decrement batches: "
+                    "a resume within 24 h with the same load_id applies each value once; give a "
+                    "new load its own value to apply identical increments again."
+                ),
+            ),
+        ).to_dict()["properties"]
+    )
+    """The connection settings every Ossit connector takes, then the target's own."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

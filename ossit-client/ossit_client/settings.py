@@ -1,0 +1,141 @@
+"""The connection settings every Ossit connector takes, defined once with their checks.
+
+tap-ossit, target-ossit (and any other adapter) put ``CONNECTION_SETTINGS`` into their own
+settings schema and build their client with ``OssitClient.from_config``, so a setting, its
+default, its description and its checks are the same everywhere. The definitions are plain
+JSON Schema (what Singer's ``config_jsonschema`` and an Airbyte connection specification
+both are), so this module needs no connector framework.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ._secrets import check_base_url
+
+DEFAULT_BASE_URL = "https://ossit.ca"
+#: 256 MiB: far above any page (1000 records, ~300 KB), far below a decompression bomb.
+DEFAULT_MAX_ANSWER_BYTES = 256 * 1024 * 1024
+
+
+def _setting(json_type: str, title: str, description: str, **keywords: Any) -> dict[str, Any]:
+    """One optional setting: null means "the default", as Meltano passes unset values."""
+    return {"type": [json_type, "null"], "title": title, "description": description, **keywords}
+
+
+CONNECTION_SETTINGS: dict[str, dict[str, Any]] = {
+    "domain_key": {
+        "type": ["string"],
+        "minLength": 1,
+        "title": "Domain key",
+        "description": (
+            "The secret key of the Ossit domain (sent as a Bearer token, never logged). "
+            "Surrounding whitespace, e.g. a key file's line end, is ignored."
+        ),
+        "secret": True,
+        "writeOnly": True,
+    },
+    "base_url": _setting(
+        "string",
+        "Base URL",
+        "Root of the Ossit API; plain http is accepted only for a loopback host (the sandbox).",
+        minLength=1,
+        default=DEFAULT_BASE_URL,
+    ),
+    "max_requests_per_hour": _setting(
+        "integer",
+        "Max requests per hour",
+        "The client-side request budget, shared by every process on this machine using the "
+        "same key; keep it at or below the domain's rate limit.",
+        minimum=1,
+        default=1000,
+    ),
+    "user_agent": _setting(
+        "string", "User agent", "User-Agent header of every request.", minLength=1
+    ),
+    "timeout": _setting(
+        "number",
+        "Timeout",
+        "Seconds to connect, and to wait for each piece of an answer.",
+        exclusiveMinimum=0,
+        default=30,
+    ),
+    "answer_timeout": _setting(
+        "number",
+        "Answer timeout",
+        "Seconds one attempt may take as a whole, however the server drips its answer "
+        "(default: 4 x timeout).",
+        exclusiveMinimum=0,
+    ),
+    "max_retries": _setting(
+        "integer",
+        "Max retries",
+        "Retries of one call after a 429, a 5xx or a broken connection; 0 fails at once.",
+        minimum=0,
+        maximum=100,
+        default=8,
+    ),
+    "max_retry_wait": _setting(
+        "number",
+        "Max retry wait",
+        "Seconds one call may spend waiting between its retries; a server asking for a "
+        "longer wait fails the call instead.",
+        minimum=0,
+        default=600,
+    ),
+    "max_answer_bytes": _setting(
+        "integer",
+        "Max answer bytes",
+        "Largest decoded (decompressed) answer accepted, in bytes.",
+        minimum=1024,
+        default=DEFAULT_MAX_ANSWER_BYTES,
+    ),
+}
+"""JSON Schema properties of the connection settings, in the order users meet them."""
+
+REQUIRED_SETTINGS: tuple[str, ...] = ("domain_key",)
+
+#: Settings passed to ``OssitClient`` under the same name (``domain_key`` goes first).
+_CLIENT_OPTIONS = tuple(name for name in CONNECTION_SETTINGS if name != "domain_key")
+
+
+def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
+    """What JSON Schema cannot check, one message per bad setting, each naming it.
+
+    ``domain_key`` is checked (without echoing it) when the client is made; this checks what
+    a schema cannot express: the base URL's rule (https, or plain http to loopback only) and
+    that numbers are finite.
+    """
+    errors = []
+    base_url = config.get("base_url")
+    if base_url is not None:
+        try:
+            check_base_url(base_url, allow_insecure_http=False)
+        except ValueError as exc:
+            errors.append(f"base_url: {exc}")
+    for name in ("timeout", "answer_timeout", "max_retry_wait"):
+        value = config.get(name)
+        if isinstance(value, float) and not math.isfinite(value):
+            errors.append(f"{name}: must be a finite number of seconds")
+    return errors
+
+
+def client_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``OssitClient`` keyword arguments from connector settings (absent or null: default)."""
+    return {name: config[name] for name in _CLIENT_OPTIONS if config.get(name) is not None}
+
+
+def settings_schema(
+    own: Mapping[str, dict[str, Any]], required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A connector's whole settings schema: the connection settings, then its ``own``."""
+    clash = CONNECTION_SETTINGS.keys() & own.keys()
+    if clash:
+        raise ValueError(f"settings defined twice: {sorted(clash)}")
+    return {
+        "type": "object",
+        "properties": {**CONNECTION_SETTINGS, **own},
+        "required": [*REQUIRED_SETTINGS, *required],
+    }
