@@ -3,6 +3,7 @@
 - ``sandbox``: one server with default flags for the whole session.
 - ``domain_key``: a fresh, empty domain on ``sandbox`` for each test.
 - ``sandbox_factory``: start servers with custom flags; each is stopped at test end.
+- ``hostile``: start misbehaving servers (``tests/hostile_server.py``); stopped at test end.
 - ``_client_state_in_tmp`` (automatic): every client budget file of the run, in-process or in a
   subprocess (tap, target, meltano), lives in a temporary folder, never in the user's cache.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hostile_server import Handler, HostileServer
 from ossit_sandbox.launcher import SandboxServer
 
 _domains = itertools.count(1)
@@ -56,3 +58,22 @@ def sandbox_factory(tmp_path: Path) -> Iterator[Callable[..., SandboxServer]]:
     yield start
     for server in reversed(servers):
         server.__exit__(None, None, None)
+
+
+# -- a misbehaving server, for the client, tap and target tests -----------------------------
+
+
+@pytest.fixture
+def hostile() -> Iterator[Callable[[Handler], HostileServer]]:
+    """``hostile(handler)`` starts a ``HostileServer`` (tests/hostile_server.py) on 127.0.0.1;
+    every one is stopped at test end."""
+    servers: list[HostileServer] = []
+
+    def start(handler: Handler) -> HostileServer:
+        server = HostileServer(handler)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -35,13 +35,16 @@ from ._exceptions import (
     GoneError,
     InvalidAnswerError,
     OssitError,
+    RateLimitError,
     make_status_error,
 )
+from ._masking import SECRET_FILTER
 from ._pagination import Paginator, list_records
+from ._refusal import refusal_hint, refused_by_loopback
 from ._retry import RetryPolicy, is_retryable_status, parse_retry_after, plan_wait
-from ._secrets import SECRET_FILTER, BearerAuth, check_base_url, check_domain_key, fingerprint
+from ._secrets import BearerAuth, check_base_url, check_domain_key, fingerprint
 from ._state_file import StateFile, state_file_path
-from ._throttle import Throttle
+from ._throttle import PauseRefused, Throttle
 from ._waits import LONG_WAIT_SECONDS, until_text
 
 logger = logging.getLogger(__name__)
@@ -177,7 +180,9 @@ class BaseClient:
 
         rate = Throttle.rate(max_requests_per_hour, rate_window)
         self._state = StateFile(state_file_path(domain_key, self.base_url, state_dir), rate)
-        self._throttle = Throttle(self._state, max_requests_per_hour, rate_window)
+        self._throttle = Throttle(
+            self._state, max_requests_per_hour, rate_window, self.retry_policy.max_retry_wait
+        )
 
     # -- public plumbing -------------------------------------------------------------------
 
@@ -217,7 +222,10 @@ class BaseClient:
 
         retry_number, waited = 0, 0.0
         while True:
-            token, throttled = self._throttle.wait_turn()
+            try:
+                token, throttled = self._throttle.wait_turn()
+            except PauseRefused as refused:
+                raise self._pause_refused(method, path, refused.seconds) from None
             self.counters.add(throttled_seconds=throttled, requests=1)
             try:
                 outcome = self._attempt(endpoint, method, path, url, query, data, headers)
@@ -351,7 +359,14 @@ class BaseClient:
     def _transport_failure(
         self, method: str, path: str, exc: BaseException, *, timed_out: bool
     ) -> _Outcome:
-        """A failure below HTTP as a retryable ``APITimeoutError`` or ``APIConnectionError``."""
+        """A failure below HTTP as a retryable ``APITimeoutError`` or ``APIConnectionError``.
+
+        A connection refused by a loopback host is final, raised at once (see ``_refusal``).
+        """
+        if not timed_out and refused_by_loopback(self.base_url, exc):
+            refused = APIConnectionError(method, path, refusal_hint(self.base_url))
+            logger.debug("%s %s -> connection refused by a loopback host", method, path)
+            raise refused from exc
         if timed_out:
             error: OssitError = deadline_error(method, path, self.limits)
             reason = "timeout"
@@ -390,6 +405,18 @@ class BaseClient:
             return orjson.loads(body) if body else None
         except orjson.JSONDecodeError:
             return None
+
+    def _pause_refused(self, method: str, path: str, seconds: float) -> RateLimitError:
+        """The error of a call not sent: the server's pause outlasts ``max_retry_wait``."""
+        return RateLimitError(
+            method,
+            path,
+            429,
+            "rate_limited",
+            f"not sent: the server asked for no request until {until_text(seconds)} "
+            f"({seconds:.1f} s from now), longer than max_retry_wait "
+            f"({self.retry_policy.max_retry_wait:g} s)",
+        )
 
     def _give_up(self, failure: OssitError, retries: int, refused_wait: float | None) -> NoReturn:
         if refused_wait is None:

@@ -1,7 +1,10 @@
 """The client's exception classes and the one function that maps a status to its class.
 
 Callers (tap, target) branch on these classes, never on status codes. Every message says what
-was asked (method and path, never a header or a body) and what the server answered. Every
+was asked (method and path, never a header or a body) and what the server answered -- its
+text bounded in length and with control characters escaped, since it ends up in log lines a
+server must not be able to flood or forge (a 100 MB message, a newline and a fake log line,
+a terminal escape sequence). Every
 failure at run time leaves the client as one of these (transport, answer and budget-file
 failures included), so a connector needs one ``except OssitError``; only bad arguments are
 ``ValueError``/``TypeError``, raised before any request.
@@ -9,11 +12,38 @@ failures included), so a connector needs one ``except OssitError``; only bad arg
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ._secrets import SECRET_FILTER
+from ._masking import SECRET_FILTER
+
+#: The longest server text (``message``, an item's message) a message quotes, in characters.
+MAX_SERVER_TEXT = 1000
+#: The longest ``code``, ``field`` or item index a message quotes.
+MAX_SERVER_NAME = 100
+#: How many of a batch's bad items a message lists (``APIStatusError.items`` keeps them all).
+MAX_LISTED_ITEMS = 10
+
+#: C0 and C1 controls, line and paragraph separators and bidirectional overrides: what could
+#: end a log line early, forge another, or drive a terminal.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def server_text(value: object, limit: int = MAX_SERVER_TEXT) -> str:
+    """``value`` as a server's text fit for a message: keys masked, cut, controls escaped.
+
+    Masked before it is cut, so a cut never leaves part of a key unmasked.
+    """
+    text = SECRET_FILTER.mask(value if isinstance(value, str) else str(value))
+    cut = len(text) > limit
+    text = _UNPRINTABLE.sub(_escape, text[:limit])
+    return text + f" [cut at {limit} characters]" if cut else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode()
 
 
 class OssitError(Exception):
@@ -99,18 +129,20 @@ class APIStatusError(OssitError):
     def _describe(self) -> str:
         text = f"{self.method} {self.path} -> {self.status_code}"
         if self.code:
-            text += f" {self.code}"
-        text += f": {self.message}"
+            text += f" {server_text(self.code, MAX_SERVER_NAME)}"
+        text += f": {server_text(self.message)}"
         if self.field and not self.items:
-            text += f" (field {self.field})"
+            text += f" (field {server_text(self.field, MAX_SERVER_NAME)})"
         if self.items:
             parts = [
-                f"[{item.get('index')}]"
-                + (f".{item['field']}" if item.get("field") else "")
-                + f": {item.get('message')}"
-                for item in self.items
+                f"[{server_text(item.get('index'), MAX_SERVER_NAME)}]"
+                + (f".{server_text(item['field'], MAX_SERVER_NAME)}" if item.get("field") else "")
+                + f": {server_text(item.get('message'))}"
+                for item in self.items[:MAX_LISTED_ITEMS]
             ]
             text += "; items: " + "; ".join(parts)
+            if len(self.items) > MAX_LISTED_ITEMS:
+                text += f"; and {len(self.items) - MAX_LISTED_ITEMS} more"
         return text
 
 
@@ -185,18 +217,25 @@ def make_status_error(
     """Build the right exception from a status and the API's error body (any shape tolerated).
 
     ``scrub`` cleans the server's text (the client masks its key with it, should a server ever
-    echo one back).
+    echo one back). ``code`` and ``field`` are kept only when they are strings, and ``items``
+    only the objects among them, with any key masked, so a caller can read them safely.
     """
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         error = {}
     items = error.get("items")
+    items = items if isinstance(items, list) else []
     return status_error_class(status_code)(
         method,
         path,
         status_code,
-        code=error.get("code"),
-        message=scrub(str(error.get("message") or reason or "no error message")),
-        items=items if isinstance(items, list) else None,
-        field=error.get("field"),
+        code=_name(error.get("code")),
+        message=server_text(scrub(str(error.get("message") or reason or "no error message"))),
+        items=[SECRET_FILTER.mask_value(item) for item in items if type(item) is dict],
+        field=_name(error.get("field")),
     )
+
+
+def _name(value: Any) -> str | None:
+    """A server's ``code`` or ``field``: a non-empty string, bounded, else None."""
+    return server_text(value, MAX_SERVER_NAME) if isinstance(value, str) and value else None

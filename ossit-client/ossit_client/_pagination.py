@@ -8,11 +8,16 @@ list follows, would otherwise be read forever (and the tap would save a state th
 
 The checks cost little per page, since the tap lists over 100,000 records a second: the
 containers' types, and one ``updated_at`` -- the last record's -- parsed per page.
+
+A cursor is sent back in the next URL and saved in the tap's state, so one longer than
+``MAX_CURSOR_CHARS`` (an API cursor is a few dozen characters) is refused rather than sent;
+cursors already seen are remembered by a short digest, so a long sequence costs little memory.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +28,10 @@ if TYPE_CHECKING:
 
 Record = dict[str, Any]
 _Position = tuple[datetime.datetime, object]
+
+#: The longest ``next_cursor`` accepted: far above a keyset cursor, far below what would make
+#: the next URL one that servers and proxies refuse (typically 8 KB).
+MAX_CURSOR_CHARS = 2048
 
 
 def list_records(answer: Any, method: str, path: str) -> list[Record]:
@@ -55,7 +64,19 @@ def list_page(answer: Any, method: str, path: str) -> tuple[list[Record], str | 
         raise InvalidAnswerError(
             method, path, f"`next_cursor` is {_kind(next_cursor)}, not a string or null"
         )
+    if next_cursor is not None and len(next_cursor) > MAX_CURSOR_CHARS:
+        raise InvalidAnswerError(
+            method,
+            path,
+            f"`next_cursor` is {len(next_cursor)} characters long, more than any API cursor "
+            f"(at most {MAX_CURSOR_CHARS} are accepted)",
+        )
     return records, next_cursor or None
+
+
+def _digest(cursor: str) -> bytes:
+    """A cursor's short fingerprint, to remember it without keeping it."""
+    return hashlib.blake2b(cursor.encode(), digest_size=16).digest()
 
 
 def _kind(value: Any) -> str:
@@ -124,10 +145,10 @@ class Paginator:
         """
         path = self._client.path_of(self._template, self._path_params)
         params = dict(self._params)
-        seen: set[str] = set()
+        seen: set[bytes] = set()
         if cursor:
             params["cursor"] = cursor
-            seen.add(cursor)
+            seen.add(_digest(cursor))
         previous: _Position | None = None
         while True:
             answer = self._client.request(
@@ -146,7 +167,7 @@ class Paginator:
         records: list[Record],
         next_cursor: str | None,
         previous: _Position | None,
-        seen: set[str],
+        seen: set[bytes],
     ) -> _Position | None:
         """The page's last position, or ``PaginationError`` if the sequence would not end.
 
@@ -157,9 +178,10 @@ class Paginator:
         opaque, so only their equality is known.
         """
         if next_cursor is not None:
-            if next_cursor in seen:
+            digest = _digest(next_cursor)
+            if digest in seen:
                 raise PaginationError("GET", path, "`next_cursor` repeats an earlier cursor")
-            seen.add(next_cursor)
+            seen.add(digest)
         if not records:
             if next_cursor is not None:
                 raise PaginationError("GET", path, "an empty page announces a next page")

@@ -36,10 +36,14 @@ class RetryPolicy:
     max_retry_wait: float = 600.0
 
     def __post_init__(self) -> None:
-        if self.max_retries < 0 or self.backoff_base <= 0 or self.backoff_max <= 0:
-            raise ValueError("max_retries must be >= 0; backoff_base and backoff_max > 0")
-        if self.max_retry_wait < 0:
-            raise ValueError("max_retry_wait must be >= 0")
+        if self.max_retries < 0 or not (
+            0 < self.backoff_base < math.inf and 0 < self.backoff_max < math.inf
+        ):
+            raise ValueError(
+                "max_retries must be >= 0; backoff_base and backoff_max finite and > 0"
+            )
+        if not 0 <= self.max_retry_wait < math.inf:
+            raise ValueError("max_retry_wait must be a finite number >= 0")
 
 
 def is_retryable_status(status_code: int) -> bool:

@@ -1,23 +1,32 @@
-"""Keeping the domain key secret: the auth hook, the log filter that masks it, the URL check.
+"""Keeping the domain key secret: the auth hook, the key and URL checks.
 
 The key is checked once (``check_domain_key``), then lives only inside ``BearerAuth`` (whose
-repr hides it) and inside ``SECRET_FILTER``'s set of strings to mask; it is never put in a
-session's default headers, a message or a file.
+repr hides it) and inside ``SECRET_FILTER``'s set of strings to mask (``_masking``, re-exported
+here); it is never put in a session's default headers, a message or a file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
-import logging
-import threading
-from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
-MASK = "***"
+from ._masking import MASK, SECRET_FILTER, SecretFilter, escaped_forms, install_masking
+
+__all__ = [
+    "MASK",
+    "SECRET_FILTER",
+    "BearerAuth",
+    "SecretFilter",
+    "check_base_url",
+    "check_domain_key",
+    "escaped_forms",
+    "fingerprint",
+    "install_masking",
+    "is_loopback",
+]
 _LOOPBACK_NAMES = {"localhost"}
 
 
@@ -63,115 +72,6 @@ def check_domain_key(value: object) -> str:
                 "key is printable ASCII: check the key file or setting"
             )
     return key
-
-
-def _repr_escaped(text: str) -> str:
-    return repr(text)[1:-1]
-
-
-def _json_escaped(text: str) -> str:
-    return json.dumps(text)[1:-1]
-
-
-def _url_quoted(text: str) -> str:
-    return quote(text, safe="")
-
-
-def _form_quoted(text: str) -> str:
-    return quote_plus(text, safe="")
-
-
-#: How a key may be spelled in a text that quotes it: in a repr (a dict or a config logged
-#: with ``%r``), in JSON (a Singer message, a config dump), in a URL or a form.
-_ESCAPES = (_repr_escaped, _json_escaped, _url_quoted, _form_quoted)
-
-
-def escaped_forms(secret: str) -> set[str]:
-    """``secret`` and its escaped spellings, escaped once or twice (a repr of a JSON text)."""
-    forms = {secret}
-    for _ in range(2):
-        forms |= {escape(form) for form in forms for escape in _ESCAPES}
-    return forms
-
-
-class SecretFilter(logging.Filter):
-    """Masks every registered key, in any of its escaped spellings, in a record's text.
-
-    Applied to every log record of the process (``install_masking``), so a key that
-    reaches a log line by any route -- an exception text, a config logged by another
-    library, a URL built by hand -- is replaced before any handler sees it, whatever the
-    logger (singer_sdk's, urllib3's, the root) and whatever handlers are added later. A
-    record whose message held a key is rendered once, masked, and its args dropped.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._forms: tuple[str, ...] = ()
-        self._lock = threading.Lock()
-
-    def register(self, secret: str) -> None:
-        """Mask ``secret`` from now on (a process holds few keys, so they are never removed)."""
-        if secret:
-            with self._lock:
-                forms = set(self._forms) | escaped_forms(secret)
-                # Longest first: a form that contains another is masked whole.
-                self._forms = tuple(sorted(forms, key=len, reverse=True))
-            install_masking()
-
-    def mask(self, text: str) -> str:
-        """``text`` with every registered secret (and its escaped forms) replaced by ``***``."""
-        for form in self._forms:
-            if form in text:
-                text = text.replace(form, MASK)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Mask the record in place; never drops it."""
-        if not self._forms:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: logging reports it when it emits
-            return True
-        masked = self.mask(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        if record.exc_info and record.exc_info[1] is not None:
-            text = logging.Formatter().formatException(record.exc_info)
-            masked = self.mask(text)
-            if masked != text:
-                record.exc_info, record.exc_text = None, masked
-        if record.stack_info:
-            record.stack_info = self.mask(record.stack_info)
-        return True
-
-
-SECRET_FILTER = SecretFilter()
-
-_install_lock = threading.Lock()
-
-
-def install_masking() -> None:
-    """Mask keys in every log record the process creates, once.
-
-    A logger's filter sees only records logged on that very logger (not those propagated
-    from its children), and a handler's filter only that handler, while singer_sdk and
-    Meltano configure their own loggers and handlers, some after the client exists. The
-    record factory is the one place every record passes, so the filter runs there; the
-    factory found is chained, not replaced.
-    """
-    with _install_lock:
-        previous = logging.getLogRecordFactory()
-        if getattr(previous, "ossit_masking", False):
-            return
-
-        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = previous(*args, **kwargs)
-            SECRET_FILTER.filter(record)
-            return record
-
-        factory.ossit_masking = True  # type: ignore[attr-defined]
-        logging.setLogRecordFactory(factory)
 
 
 def is_loopback(host: str) -> bool:

@@ -3,8 +3,8 @@
 Its name is a hash of key and URL (never the key) and it lives in a per-user cache directory,
 so a tap and a target running side by side, or several tap partitions, spend one budget.
 
-Most of it belongs to pyrate-limiter: its ``SQLiteBucket`` with ``use_file_lock=True`` keeps one
-row per request in table ``requests`` and serialises processes with a ``filelock.FileLock``.
+Most of it belongs to pyrate-limiter: its ``SQLiteBucket`` keeps one row per request in table
+``requests``, and a ``filelock.FileLock`` (its ``use_file_lock=True`` setup) serialises processes.
 The client names each row by a random token so it can move the row's timestamp from the
 instant of sending to the instant the answer arrived (see ``_throttle``).
 Two small tables sit beside it, under the same file lock and connection, because pyrate-limiter
@@ -18,6 +18,13 @@ has no notion of them:
 Every access goes through ``StateFile.locked``, which turns a failure of the file, its lock or
 its directory (``file is not a database``, permission denied, a directory where the file
 should be) into one ``BudgetFileError`` naming the path and how to reset it.
+
+Waiting for the lock is bounded (``LOCK_TIMEOUT_SECONDS``, both the file lock and SQLite's busy
+timeout): the lock is held for milliseconds at a time, so a minute without it means a process
+that holds it forever (hung, or a stale lock on a network filesystem), and every process on
+the key would otherwise wait silently behind it. Past the bound, ``BudgetFileError`` says so.
+The bucket is therefore built here rather than by pyrate-limiter's ``init_from_file``, whose
+file lock and connection wait without limit.
 """
 
 from __future__ import annotations
@@ -29,13 +36,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
+import filelock
 import platformdirs
 from pyrate_limiter import Decision, Rate, RateItem, SQLiteBucket
+from pyrate_limiter.buckets.sqlite_bucket import Queries
 
 from ._exceptions import BudgetFileError
 from ._secrets import fingerprint
 
 STATE_DIR_ENV = "OSSIT_CLIENT_STATE_DIR"
+#: The longest wait for the budget's lock (file lock and SQLite busy timeout), in seconds.
+LOCK_TIMEOUT_SECONDS = 60.0
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS pause (id INTEGER PRIMARY KEY CHECK (id = 1), until_ms INTEGER)",
@@ -58,18 +69,25 @@ def state_file_path(domain_key: str, base_url: str, state_dir: str | Path | None
 
 
 @contextmanager
-def budget_errors(path: Path) -> Iterator[None]:
+def budget_errors(path: Path, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
     """Turn a failure of the budget file, its lock or its directory into ``BudgetFileError``.
 
-    The raw ``sqlite3``/``OSError`` text (``file is not a database``, ``[Errno 13]``) says
-    neither which file nor what to do; this one says both.
+    The raw ``sqlite3``/``OSError`` text (``file is not a database``, ``[Errno 13]``, a lock
+    timeout) says neither which file nor what to do; this one says both.
     """
     try:
         yield
     except (sqlite3.Error, OSError) as exc:
         where = Path(exc.filename) if isinstance(exc, OSError) and exc.filename else path
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        reason = reason or type(exc).__name__
+        if _is_lock_timeout(exc):
+            reason = (
+                f"its lock was not free within {lock_timeout:g} s: another process holds "
+                "it, hung, or a stale lock was left on a network filesystem; stop that process"
+            )
+            where = path
+        else:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            reason = reason or type(exc).__name__
         raise BudgetFileError(
             where,
             f"the shared request budget at {where} cannot be used ({reason}). The budget file "
@@ -79,34 +97,67 @@ def budget_errors(path: Path) -> Iterator[None]:
         ) from exc
 
 
+def _is_lock_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` is a wait for the file lock or the database that ran out of time."""
+    if isinstance(exc, filelock.Timeout):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
 class StateFile:
     """The shared SQLite file: pyrate-limiter's request log plus the pause and gone tables."""
 
     REQUESTS_TABLE = "requests"
 
-    def __init__(self, path: Path, rate: Rate) -> None:
+    def __init__(self, path: Path, rate: Rate, lock_timeout: float | None = None) -> None:
         self.path = path
-        with budget_errors(path):
-            self.bucket = SQLiteBucket.init_from_file(
-                [rate], table=self.REQUESTS_TABLE, db_path=str(path), use_file_lock=True
+        seconds = LOCK_TIMEOUT_SECONDS if lock_timeout is None else lock_timeout
+        if not 0 <= seconds < float("inf"):
+            raise ValueError("lock_timeout must be a finite number of seconds >= 0")
+        self.lock_timeout = seconds
+        # The FileLock (reentrant per thread) guards every read and write below, so the one
+        # connection is never used by two threads or processes at once; its timeout, given
+        # at construction, holds in every thread.
+        with budget_errors(path, seconds):
+            self.lock = filelock.FileLock(f"{path}.lock", timeout=seconds)
+        with budget_errors(path, seconds), self.lock:
+            conn = sqlite3.connect(
+                path, timeout=seconds, isolation_level="DEFERRED", check_same_thread=False
             )
-        # The bucket's FileLock (reentrant per thread) guards every read and write below, so the
-        # one connection is never used by two threads or processes at once.
-        self.lock = self.bucket.lock
-        with self.locked() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.commit()
+            try:
+                self._create(conn)
+            except BaseException:
+                conn.close()
+                raise
+            self.bucket = SQLiteBucket([rate], conn, table=self.REQUESTS_TABLE, lock=self.lock)
+
+    def _create(self, conn: sqlite3.Connection) -> None:
+        """The tables and settings pyrate-limiter's ``init_from_file`` makes, and ours."""
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(Queries.CREATE_BUCKET_TABLE.format(table=self.REQUESTS_TABLE))
+        conn.execute(
+            Queries.CREATE_INDEX_ON_TIMESTAMP.format(
+                index_name=f"idx_{self.REQUESTS_TABLE}_rate_item_timestamp",
+                table_name=self.REQUESTS_TABLE,
+            )
+        )
+        for statement in _SCHEMA:
+            conn.execute(statement)
+        conn.commit()
 
     @contextmanager
     def locked(self) -> Iterator[sqlite3.Connection]:
-        """The connection, under the cross-process lock; failures become ``BudgetFileError``."""
-        with budget_errors(self.path), self.lock:
+        """The connection, under the cross-process lock; failures become ``BudgetFileError``.
+
+        Waits ``lock_timeout`` seconds at most for the lock (and SQLite as long for the file).
+        """
+        with budget_errors(self.path, self.lock_timeout), self.lock:
             yield self.bucket.conn
 
     def now_ms(self) -> int:
         """Wall-clock milliseconds, the clock pyrate-limiter's SQLite bucket stamps rows with."""
-        return int(self.bucket.now())
+        return int(self.bucket.now())  # type: ignore[no-untyped-call]  # unannotated upstream
 
     def decide(self, item: RateItem) -> Decision:
         """Log ``item`` if the budget has room now; else say how long until it has.
@@ -204,5 +255,5 @@ class StateFile:
         acquisition of the same file's lock, in the same thread, which would then wait for
         itself forever. Nothing needs the lock here: every write is committed at once.
         """
-        with budget_errors(self.path):
+        with budget_errors(self.path, self.lock_timeout):
             self.bucket.conn.close()

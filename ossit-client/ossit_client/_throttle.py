@@ -26,6 +26,12 @@ pause of days into the shared file, and every later process on the key would sle
 So every pause and placeholder derived from a header is capped at the window, values that are
 no number of seconds (``inf``, ``nan``, negative, garbage) are ignored, and a pause or log
 entry found beyond the window (written by an older client) is cut back to it.
+
+Nor may a pause outlast what a call is willing to wait (``max_pause``, the client's
+``max_retry_wait``), as for a 429's ``Retry-After``: a pause the server asks for beyond it is
+not written to the shared file (the next run, the server well again, must not inherit it) but
+kept by this process only, and a turn that would wait for a pause beyond it -- this process's
+or another's -- raises ``PauseRefused`` at once instead of sleeping for up to a window.
 """
 
 from __future__ import annotations
@@ -39,9 +45,18 @@ from collections.abc import Mapping
 from pyrate_limiter import Rate, RateItem
 
 from ._state_file import StateFile
-from ._waits import log_wait
+from ._waits import log_wait, until_text
 
 logger = logging.getLogger(__name__)
+
+
+class PauseRefused(Exception):
+    """A turn would wait for a pause longer than ``max_pause``; the caller fails the call."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"paused for {seconds:.1f} s more")
+        self.seconds = seconds
+
 
 #: Extra milliseconds slept after the computed wait, as pyrate-limiter's own Limiter does.
 _BUFFER_MS = 5
@@ -71,7 +86,13 @@ def header_number(headers: Mapping[str, str], name: str) -> float | None:
 class Throttle:
     """A shared budget of ``limit`` requests per rolling ``window_seconds`` for one key and URL."""
 
-    def __init__(self, state: StateFile, limit: int, window_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        state: StateFile,
+        limit: int,
+        window_seconds: float | None = None,
+        max_pause: float = math.inf,
+    ) -> None:
         self._state = state
         self._limit = limit
         self._interval_ms = state.bucket.rates[0].interval
@@ -80,6 +101,10 @@ class Throttle:
             int(window_seconds * 1000) if window_seconds is not None else self._interval_ms
         )
         self._turns = 0
+        #: The longest pause a turn waits for, in seconds (the caller's ``max_retry_wait``).
+        self._max_pause = max_pause
+        #: The end (epoch ms) of a pause the server asked for but this process did not share.
+        self._own_pause_until_ms = 0
 
     @staticmethod
     def rate(limit: int, window_seconds: float) -> Rate:
@@ -91,7 +116,8 @@ class Throttle:
     def wait_turn(self) -> tuple[str, float]:
         """Block until this process may send one request.
 
-        Returns the turn's token (for ``settle``) and the seconds spent waiting.
+        Returns the turn's token (for ``settle``) and the seconds spent waiting; raises
+        ``PauseRefused`` rather than wait for a pause longer than ``max_pause``.
         """
         started = time.monotonic()
         token = uuid.uuid4().hex
@@ -99,11 +125,14 @@ class Throttle:
         while True:
             now = self._state.now_ms()
             paused_until = self._state.pause_until_ms()
+            if paused_until - now > self._window_ms:
+                self._state.cap_pause(now + self._window_ms)
+                continue
+            paused_until = max(paused_until, self._own_pause_until_ms)
             if paused_until > now:
-                if paused_until - now > self._window_ms:
-                    self._state.cap_pause(now + self._window_ms)
-                    continue
                 seconds = (paused_until - now) / 1000
+                if seconds > self._max_pause:
+                    raise PauseRefused(seconds)
                 log_wait(logger, seconds, "the shared budget is paused (server's request)")
                 time.sleep(seconds)
                 continue
@@ -141,15 +170,16 @@ class Throttle:
         keeps two clients of one key with different settings from inflating each other's log.
         A server that says nothing remains pauses everyone until it frees a request, so even a
         budget configured above the server's limit does not run into a 429. ``Reset`` counts
-        for at most one window.
+        for at most one window; a pause longer than ``max_pause`` is shared neither as a pause
+        nor as placeholders (see ``pause``).
         """
         remaining = header_number(headers, "X-RateLimit-Remaining")
         reset = header_number(headers, "X-RateLimit-Reset")
         if remaining is None or reset is None or reset <= 0:
             return
         reset_ms = min(int(reset * 1000), self._window_ms)
-        if remaining == 0:
-            self.pause(reset_ms / 1000)
+        if remaining == 0 and not self.pause(reset_ms / 1000):
+            return  # a pause no call would wait for: its placeholders are not shared either
         server_limit = header_number(headers, "X-RateLimit-Limit") or self._limit
         now = self._state.now_ms()
         with self._state.locked():
@@ -161,11 +191,24 @@ class Throttle:
         if deficit > 0:
             logger.debug("server counted %d requests more than this machine; tightened", deficit)
 
-    def pause(self, seconds: float) -> None:
+    def pause(self, seconds: float) -> bool:
         """Stop every process sharing this budget from sending for ``seconds`` (at most a window).
 
-        For a 429's ``Retry-After`` or a ``Remaining: 0``; the caller has already refused any
-        wait it would not make itself, so what is written here is a wait someone will make.
+        For a 429's ``Retry-After`` or a ``Remaining: 0``. Only a wait someone will make is
+        written to the shared file: a pause beyond ``max_pause`` is kept by this process alone,
+        whose next turn then fails at once (``PauseRefused``). Returns whether it was shared.
         """
         pause_ms = min(int(max(seconds, 0.0) * 1000), self._window_ms)
-        self._state.extend_pause(self._state.now_ms() + pause_ms)
+        until_ms = self._state.now_ms() + pause_ms
+        if pause_ms > self._max_pause * 1000:
+            self._own_pause_until_ms = max(self._own_pause_until_ms, until_ms)
+            logger.info(
+                "the server asks for no request during %.1f s, more than max_retry_wait "
+                "(%.1f s): not shared, and calls fail until %s",
+                pause_ms / 1000,
+                self._max_pause,
+                until_text(pause_ms / 1000),
+            )
+            return False
+        self._state.extend_pause(until_ms)
+        return True

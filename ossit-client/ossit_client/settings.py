@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ._secrets import check_base_url
+from ._secrets import check_base_url, check_domain_key
 
 DEFAULT_BASE_URL = "https://ossit.ca"
 #: 256 MiB: far above any page (1000 records, ~300 KB), far below a decompression bomb.
@@ -104,11 +104,16 @@ _CLIENT_OPTIONS = tuple(name for name in CONNECTION_SETTINGS if name != "domain_
 def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
     """What JSON Schema cannot check, one message per bad setting, each naming it.
 
-    ``domain_key`` is checked (without echoing it) when the client is made; this checks what
-    a schema cannot express: the base URL's rule (https, or plain http to loopback only) and
-    that numbers are finite.
+    The key's characters (``check_domain_key``, never echoing it), the base URL's rule
+    (https, or plain http to loopback only) and that numbers are finite: a connector
+    checks these when it reads its settings, before any request.
     """
     errors = []
+    if config.get("domain_key") is not None:
+        try:
+            check_domain_key(config["domain_key"])
+        except ValueError as exc:
+            errors.append(str(exc))
     base_url = config.get("base_url")
     if base_url is not None:
         try:

@@ -9,30 +9,24 @@ class StatisticGroupsStream(OssitStream):
     """Statistic groups (GET /v1/api/statistic-groups)."""
 
     name = "statistic_groups"
-    resource = "statistic_groups"
-    # The groups list takes no group= filter; `groups` matches the group's own name.
-    group_name_field = "name"
 
 
 class StatisticsStream(OssitStream):
     """Statistics with their latest value (GET /v1/api/statistics)."""
 
     name = "statistics"
-    resource = "statistics"
 
 
 class PointsStream(OssitStream):
     """Series points of the whole domain (GET /v1/api/points), never one list per statistic."""
 
     name = "points"
-    resource = "points"
 
 
 class IntervalsStream(OssitStream):
     """Intervals: runs, batches, states and custom spans (GET /v1/api/intervals)."""
 
     name = "intervals"
-    resource = "intervals"
 
 
 STREAMS: list[type[OssitStream]] = [

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime
-import logging
-import sys
 import typing as t
 import weakref
 from functools import cached_property
 
 from ossit_client import OssitClient
 from ossit_client.settings import connection_setting_errors, settings_schema
-from singer_sdk import Tap
+from ossit_schemas import RECORD_TYPES
+from ossit_sync.failure import describe, fail
+from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
@@ -60,6 +60,10 @@ CONFIG_SCHEMA = settings_schema(_OWN_SETTINGS["properties"])
 """The connection settings every Ossit connector takes, then the tap's own."""
 
 
+STOPPED = "tap-ossit stopped"
+"""How the last line of a failed run starts."""
+
+
 def _setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """Checks JSON Schema cannot express; each message names its setting."""
     errors = connection_setting_errors(config)
@@ -69,13 +73,6 @@ def _setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
         except (TypeError, ValueError):
             errors.append(f"start_date {start_date!r} is not an ISO 8601 date-time")
     return errors
-
-
-def _report_failure(logger: logging.Logger, exc: BaseException, message: str) -> t.NoReturn:
-    """Details at DEBUG, then the one line an operator reads (whitespace folded); exit 1."""
-    logger.debug("What failed, in detail", exc_info=exc)
-    logger.error("tap-ossit stopped: %s", " ".join(message.split()))
-    sys.exit(1)
 
 
 class TapOssit(Tap):
@@ -93,7 +90,7 @@ class TapOssit(Tap):
     message_writer_class = PageWriter
 
     @classmethod
-    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:  # type: ignore[override]
+    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
         """Run the tap; a failure ends the log with one line saying what to fix, exit 1.
 
         The SDK logs a traceback after the message (and, for settings, a bare "Config
@@ -103,20 +100,20 @@ class TapOssit(Tap):
         try:
             super().invoke(*args, **kwargs)
         except ConfigValidationError as exc:
-            _report_failure(cls.logger, exc, "invalid setting: " + "; ".join(exc.errors))
+            fail(cls.logger, STOPPED, exc, "invalid setting: " + "; ".join(exc.errors))
         except Exception as exc:
-            _report_failure(cls.logger, exc, str(exc) or type(exc).__name__)
+            fail(cls.logger, STOPPED, exc, describe(exc))
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The JSON Schema first, then what it cannot express; all before any request."""
-        errors = super()._validate_config(raise_errors=raise_errors)
-        if not errors:
-            errors = _setting_errors(self.config)
-            if errors and raise_errors:
-                raise ConfigValidationError(
-                    "Config validation failed", errors=errors, schema=self.config_jsonschema
-                )
-        return errors
+    def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
+        """The SDK's setup; then, unless told not to, what JSON Schema cannot check.
+
+        All before any request: a bad setting stops the run naming it.
+        """
+        super().__init__(*args, validate_config=validate_config, **kwargs)
+        if validate_config and (errors := _setting_errors(self.config)):
+            raise ConfigValidationError(
+                "Config validation failed", errors=errors, schema=self.config_jsonschema
+            )
 
     @cached_property
     def api(self) -> OssitClient:
@@ -139,13 +136,15 @@ class TapOssit(Tap):
         if "api" in self.__dict__:
             self._close_api()
 
-    def load_streams(self) -> list[OssitStream]:
-        """Streams in declaration order, parents first (the SDK would sort them by name).
+    @property
+    def streams(self) -> dict[str, Stream]:
+        """Streams in declaration order, parents first (the SDK sorts them by name).
 
         A target that writes what it reads into another domain needs each group before
         its statistics, and statistics before their points and intervals.
         """
-        return self.discover_streams()
+        streams = super().streams
+        return {name: streams[name] for name in RECORD_TYPES if name in streams}
 
     def discover_streams(self) -> list[OssitStream]:
         """One stream per declaration in `streams.STREAMS`."""

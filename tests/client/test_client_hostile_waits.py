@@ -187,7 +187,7 @@ def test_a_long_shared_pause_is_logged_with_its_end(
     caplog.set_level(logging.INFO, logger="ossit_client")
     headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "40"}
     server = hostile(answers((200, headers)))
-    client = fast_client(server, rate_window=3600.0)
+    client = fast_client(server, rate_window=3600.0, max_retry_wait=100.0)
     list(client.statistic_groups.list())
     with pytest.raises(Stop):
         list(client.statistic_groups.list())  # waits for the pause the first answer set
@@ -203,3 +203,39 @@ def _epoch_text(text: str) -> float:
 def _epoch(match: re.Match[str] | None) -> float:
     assert match is not None, "no 'until <UTC time>' in the line"
     return _epoch_text(match.group(1))
+
+
+def test_a_pause_beyond_the_wait_budget_is_not_shared_and_fails_the_next_call(
+    hostile: Callable, fast_client: Callable
+) -> None:
+    # the answer succeeds, but says nothing remains for 40 s: more than this call may wait
+    headers = {"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "40"}
+    server = hostile(answers((200, headers)))
+    client = fast_client(server, rate_window=3600.0, max_retry_wait=5.0)
+    assert list(client.statistic_groups.list()) == []
+    # not left in the shared file for the next run: no pause, no placeholders
+    assert pause_left_ms(client) == 0
+    assert pause_left_ms(fast_client(server)) == 0
+    assert client._state.count_since(client._state.now_ms() + 1) == 0
+    started = time.monotonic()
+    with pytest.raises(oc.RateLimitError) as caught:
+        list(client.statistic_groups.list())
+    assert time.monotonic() - started < 2.0
+    assert server.count == 1  # not sent
+    text = str(caught.value)
+    assert text.startswith("GET /v1/api/statistic-groups -> 429 rate_limited: not sent: ")
+    assert "longer than max_retry_wait (5 s)" in text
+
+
+def test_a_shared_pause_beyond_the_wait_budget_fails_the_call_at_once(
+    hostile: Callable, fast_client: Callable
+) -> None:
+    server = hostile(answers())
+    patient = fast_client(server, rate_window=3600.0, max_retry_wait=100.0)
+    patient._state.extend_pause(patient._state.now_ms() + 40_000)  # as after a 429 of 40 s
+    hurried = fast_client(server, rate_window=3600.0, max_retry_wait=5.0)
+    started = time.monotonic()
+    with pytest.raises(oc.RateLimitError, match="max_retry_wait"):
+        list(hurried.statistic_groups.list())
+    assert time.monotonic() - started < 2.0
+    assert server.count == 0

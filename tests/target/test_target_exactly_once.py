@@ -3,7 +3,7 @@
 A run that fails or is stopped after the API applied a batch, but before the STATE after
 it was passed on, is resumed (as Meltano does) from the last STATE it printed with the
 same input after that state. An `add` batch sent again then must be recognised as a
-replay (see ``target_ossit.replay``), whichever batch of the segment it was.
+replay (see ``ossit_sync.loading.replay``), whichever batch of the segment it was.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
-from target_ossit.replay import batch_key
+from ossit_sync.loading.replay import batch_key
 
 KPI_SCHEMA = {
     "type": "object",

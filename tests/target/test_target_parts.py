@@ -7,10 +7,10 @@ from typing import Any
 
 import ossit_schemas
 import pytest
+from ossit_sync.loading.sender import Sender
 from singer_sdk.exceptions import InvalidJSONSchema, RecordsWithoutSchemaException
+from target_ossit._sdk import FastValidator
 from target_ossit.errors import InputError, InvalidRecordError, RecordBeforeSchemaError, located
-from target_ossit.sender import Sender
-from target_ossit.validation import FastValidator
 
 POINT = {
     "id": "pt_1",

@@ -199,11 +199,11 @@ def test_an_unexpected_error_on_the_sender_thread_names_its_batch(
 ) -> None:
     """An error that is no ``OssitError`` (here a record the API client cannot encode, a
     metadata check bypassed by a subclass) is located on its batch, not on a later line."""
-    from target_ossit.sinks import IntervalsSink
+    from ossit_sync.loading import items
 
     # The check on arrival is what normally stops this; without it the sender must still
-    # name the batch (this runs the sink in-process: no CLI needed for the sender thread).
-    monkeypatch.setattr(IntervalsSink, "_check_encodable", lambda self, metadata: None)
+    # name the batch (this runs the loader in-process: no CLI needed for the sender thread).
+    monkeypatch.setattr(items, "_check_encodable", lambda metadata, stream: None)
     from target_ossit.errors import LoadError
     from target_ossit.target import TargetOssit
 
@@ -221,7 +221,7 @@ def test_an_unexpected_error_on_the_sender_thread_names_its_batch(
         with path.open() as stream, pytest.raises(LoadError) as caught:
             target.listen(stream)
     finally:  # the run stopped before its end of pipe, which closes these
-        target._sender.close()
+        target.loader.close()
         target.client.close()
     assert caught.value.stream == "intervals"
     assert caught.value.line == first

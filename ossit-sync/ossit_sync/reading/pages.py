@@ -23,12 +23,13 @@ which the run that wrote the bookmark had already emitted.
 
 from __future__ import annotations
 
-import re
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ossit_client import UnprocessableEntityError
+
+from ossit_sync.reading.position import Position
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -36,44 +37,6 @@ if t.TYPE_CHECKING:
     from ossit_client import Paginator
 
 Record = dict[str, t.Any]
-
-_CURSOR = re.compile(r"[A-Za-z0-9_\-.~=+/]{1,2048}")
-"""What a cursor kept in a state may look like (an opaque token, sent back as a query)."""
-
-
-@dataclass(frozen=True)
-class Position:
-    """How far one request sequence has read: its bookmark and its next page's cursor."""
-
-    bookmark: str | None = None
-    """`updated_at` of the last record read (None: nothing read yet)."""
-    cursor: str | None = None
-    """The next page's cursor, while the sequence has more pages; None once it ended."""
-
-    def to_state(self) -> dict[str, str] | None:
-        """The cursor part as kept in a state: tied to the bookmark it continues."""
-        if self.cursor is None or self.bookmark is None:
-            return None
-        return {"after": self.bookmark, "cursor": self.cursor}
-
-    @classmethod
-    def from_state(cls, bookmark: str | None, saved: object) -> Position:
-        """A position from a state's bookmark and its saved cursor part.
-
-        The cursor is used only when it continues that very bookmark and looks like a
-        cursor: a state merged from several runs, or edited by hand, then falls back to
-        the bookmark alone, which is always safe.
-        """
-        cursor = None
-        if (
-            isinstance(saved, dict)
-            and bookmark is not None
-            and saved.get("after") == bookmark
-            and isinstance(saved.get("cursor"), str)
-            and _CURSOR.fullmatch(saved["cursor"])
-        ):
-            cursor = saved["cursor"]
-        return cls(bookmark, cursor)
 
 
 @dataclass(frozen=True)

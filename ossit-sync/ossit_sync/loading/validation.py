@@ -1,14 +1,14 @@
 """Record validation compiled to Python code, so checking a record costs microseconds.
 
-singer-sdk validates with ``jsonschema``, which interprets the schema for every record
-(about 50 µs for a point) and spends most of a default target's time there.
+Connector frameworks validate with ``jsonschema``, which interprets the schema for every record
+(about 50 µs for a point) and a default Singer target spends most of its time there.
 ``fastjsonschema`` compiles the schema once into plain Python (about 3 µs a point) and
 keeps every check: types, required fields, enums, patterns, lengths and, unlike the
-SDK's default, string formats such as ``date`` and ``date-time`` too.
+singer-sdk's default, string formats such as ``date`` and ``date-time`` too.
 
 A schema comes from the input, so it is untrusted: fastjsonschema would fetch any
 ``$ref`` (or ``$id``-relative reference) that leaves the document with ``urlopen``,
-which opens ``http(s)://`` URLs and ``file://`` paths alike.  The target never opens a
+which opens ``http(s)://`` URLs and ``file://`` paths alike.  A loader never opens a
 URL or a file named by its input, so only references inside the message (``#...``) are
 accepted, and every other resolution is refused by a handler that never fetches.
 """
@@ -19,16 +19,15 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import fastjsonschema
-from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
-from target_ossit.errors import InvalidRecordError, InvalidSchemaError
+from ossit_sync.loading.errors import InvalidRecordError, InvalidSchemaError
 
 
-class FastValidator(BaseJSONSchemaValidator):
+class RecordValidator:
     """Validates records against a stream's schema with code compiled by fastjsonschema."""
 
     def __init__(self, schema: dict[str, Any], *, stream: str) -> None:
-        super().__init__(schema)
+        self.schema = schema
         self._stream = stream
         for ref in _refs(schema):
             if not (isinstance(ref, str) and ref.startswith("#")):
@@ -84,7 +83,7 @@ def _refs(node: Any) -> Iterator[Any]:
 
 def _non_local(ref: object, stream: str) -> InvalidSchemaError:
     msg = (
-        f"the schema's $ref {ref!r} points outside the SCHEMA message; the target never "
+        f"the schema's $ref {ref!r} points outside the SCHEMA message; a loader never "
         "opens URLs or files named by its input: inline the definition and refer to it "
         "with a local reference such as '#/definitions/name'"
     )

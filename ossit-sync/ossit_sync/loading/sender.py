@@ -7,7 +7,7 @@ error stops the run before anything later is sent, and memory stays bounded by t
 batches.
 
 A STATE message is held until every batch that holds a record read before it has been
-acknowledged.  The target cuts batches at every STATE, so those are the batches handed
+acknowledged.  The loader cuts batches at every STATE, so those are the batches handed
 over so far; batches are acknowledged in order, so the state is released when that many
 batches have been.  Releasing also
 happens on the sender thread, the moment the batch that completes a state is
@@ -43,7 +43,7 @@ class Sender:
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._write_state = write_state
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="target-ossit-send")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ossit-send")
         self._in_flight: Future[None] | None = None
         self._handed_over = 0
         self._acknowledged = 0

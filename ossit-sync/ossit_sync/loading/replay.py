@@ -9,7 +9,7 @@ with an `Idempotency-Key` derived from what identifies it in the input, not a ra
 one:
 
 - its position: the index of the batch since the last STATE (or the start of input).
-  Batches never span a STATE (the target cuts them there, and drains only by size,
+  Batches never span a STATE (the loader cuts them there, and drains only by size,
   stream switch, STATE and end of input, never by time), so both runs cut the input
   after that STATE into the same batches;
 - its content: the exact items sent, so a different batch never shares a key (the API

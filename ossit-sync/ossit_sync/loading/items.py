@@ -1,0 +1,143 @@
+"""Shaping records into the API's items, one rule per kind of record.
+
+A record is shaped as it arrives, so a record that lacks a field its kind needs fails on
+its own input line, not later with the batch that carries it.  Items of points and
+intervals go to the batch endpoints; items of groups and statistics are applied one by
+one by the ``Destination``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from ossit_sync.loading.errors import InvalidRecordError
+
+Item = dict[str, Any]
+Record = dict[str, Any]
+
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)
+"""A number as JSON writes it (RFC 8259 section 6): ASCII digits, no blanks, no ``_``."""
+
+_INTERVAL_OPTIONAL = ("statistic", "name", "end", "metadata")
+_STATISTIC_METADATA = ("unit", "description")
+
+
+def shape(kind: str, record: Record, *, stream: str) -> Item:
+    """The API item that writes (or deletes) what ``record`` describes.
+
+    A missing field the kind needs is an ``InvalidRecordError`` naming it and ``stream``.
+    """
+    try:
+        return _SHAPERS[kind](record, stream)
+    except KeyError as exc:
+        msg = f"a record of kind '{kind}' needs this field"
+        raise InvalidRecordError(msg, stream=stream, field=str(exc.args[0])) from None
+
+
+def _deleted(record: Record) -> bool:
+    return record.get("deleted_at") is not None
+
+
+def _group(record: Record, stream: str) -> Item:
+    """The group's name, its description when the record has one, and whether deleted."""
+    item: Item = {"name": record["name"], "delete": _deleted(record)}
+    if "description" in record:
+        item["description"] = record["description"]
+    return item
+
+
+def _statistic(record: Record, stream: str) -> Item:
+    """The statistic's key, the metadata the record has, and whether deleted.
+
+    Its ``value`` and ``reference_date`` are the latest point's; points set them.
+    """
+    item: Item = {"group": record["group"], "name": record["name"], "delete": _deleted(record)}
+    for name in _STATISTIC_METADATA:
+        if name in record:
+            item[name] = record[name]
+    return item
+
+
+def _point(record: Record, stream: str) -> Item:
+    """A ``set`` item (or the record's ``method``), or a ``delete`` item."""
+    group, statistic, day = record["group"], record["statistic"], record["reference_date"]
+    if _deleted(record):
+        return {"group": group, "statistic": statistic, "reference_date": day, "delete": True}
+    value = record["value"]
+    if type(value) is str:
+        value = _number(value, stream)
+    return {
+        "group": group,
+        "statistic": statistic,
+        "reference_date": day,
+        "value": value,
+        "method": record.get("method") or "set",
+    }
+
+
+def _number(text: str, stream: str) -> float:
+    """A number given as text, as CSV sources give every value.
+
+    Only JSON's number syntax is accepted: ``float()`` also takes ``1_000``, surrounding
+    blanks, ``inf``/``nan`` and digits of every script (fullwidth ones too), none of which
+    a source means as a number the API would store the same way.
+    """
+    value = float(text) if _JSON_NUMBER.fullmatch(text) else math.nan
+    if not math.isfinite(value):
+        msg = f"not a finite number in JSON number form: {text[:100]!r}"
+        raise InvalidRecordError(msg, stream=stream, field="value")
+    return value
+
+
+def _interval(record: Record, stream: str) -> Item:
+    """An upsert by ``external_id`` (the source's id when it has none), or a delete."""
+    external_id = record.get("external_id") or record.get("id")
+    if not external_id:
+        msg = "an interval needs an external_id (or the id of its source)"
+        raise InvalidRecordError(msg, stream=stream, field="external_id")
+    group = record["group"]
+    if _deleted(record):
+        return {"external_id": external_id, "group": group, "delete": True}
+    item = {
+        "external_id": external_id,
+        "group": group,
+        "type": record["type"],
+        "start": record["start"],
+    }
+    for name in _INTERVAL_OPTIONAL:
+        if name in record:
+            item[name] = record[name]
+    if "metadata" in record:
+        _check_encodable(record["metadata"], stream)
+    return item
+
+
+def _check_encodable(metadata: object, stream: str) -> None:
+    """Refuse metadata the request could not carry, on its own input line.
+
+    Metadata is free-form JSON; what JSON encoding refuses (nesting deeper than 255
+    levels, for one) would otherwise fail on the sending thread, later, for the batch.
+    """
+    try:
+        orjson.dumps(metadata)
+    except orjson.JSONEncodeError as exc:
+        msg = f"cannot be sent as JSON ({exc})"
+        raise InvalidRecordError(msg, stream=stream, field="metadata") from None
+
+
+def statistic_metadata(item: Item) -> dict[str, Any]:
+    """The metadata a statistic item sets (a null cannot be sent: the API keeps it)."""
+    return {key: item[key] for key in _STATISTIC_METADATA if item.get(key) is not None}
+
+
+_SHAPERS: dict[str, Callable[[Record, str], Item]] = {
+    "statistic_groups": _group,
+    "statistics": _statistic,
+    "points": _point,
+    "intervals": _interval,
+}

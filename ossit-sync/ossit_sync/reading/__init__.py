@@ -1,0 +1,16 @@
+"""The incremental reader: resumable request sequences over Ossit's sorted lists."""
+
+from ossit_sync.reading.pages import Page, read_pages
+from ossit_sync.reading.position import Position, Start, api_timestamp, resume
+from ossit_sync.reading.reader import KindReader, ReadOptions
+
+__all__ = [
+    "KindReader",
+    "Page",
+    "Position",
+    "ReadOptions",
+    "Start",
+    "api_timestamp",
+    "read_pages",
+    "resume",
+]

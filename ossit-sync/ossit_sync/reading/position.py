@@ -1,0 +1,82 @@
+"""Where a request sequence stands, and where a run resumes it (see ``pages``).
+
+A ``Position`` is the last ``updated_at`` read (the bookmark) and, while the sequence is
+unfinished, the cursor of its next page. ``resume`` turns what a state saved into the
+position a run starts from, and says which record an earlier run already emitted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+_CURSOR = re.compile(r"[A-Za-z0-9_\-.~=+/]{1,2048}")
+"""What a cursor kept in a state may look like (an opaque token, sent back as a query)."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """How far one request sequence has read: its bookmark and its next page's cursor."""
+
+    bookmark: str | None = None
+    """`updated_at` of the last record read (None: nothing read yet)."""
+    cursor: str | None = None
+    """The next page's cursor, while the sequence has more pages; None once it ended."""
+
+    def to_state(self) -> dict[str, str] | None:
+        """The cursor part as kept in a state: tied to the bookmark it continues."""
+        if self.cursor is None or self.bookmark is None:
+            return None
+        return {"after": self.bookmark, "cursor": self.cursor}
+
+    @classmethod
+    def from_state(cls, bookmark: str | None, saved: object) -> Position:
+        """A position from a state's bookmark and its saved cursor part.
+
+        The cursor is used only when it continues that very bookmark and looks like a
+        cursor: a state merged from several runs, or edited by hand, then falls back to
+        the bookmark alone, which is always safe.
+        """
+        cursor = None
+        if (
+            isinstance(saved, dict)
+            and bookmark is not None
+            and saved.get("after") == bookmark
+            and isinstance(saved.get("cursor"), str)
+            and _CURSOR.fullmatch(saved["cursor"])
+        ):
+            cursor = saved["cursor"]
+        return cls(bookmark, cursor)
+
+
+def api_timestamp(value: str) -> str:
+    """A bookmark or start date in the API's own form, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
+    moment = datetime.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a read starts, and the bookmark whose record an earlier run emitted."""
+
+    position: Position
+    already_emitted: str | None = None
+
+
+def resume(since: str | None, bookmark: str | None, saved_cursor: object) -> Start:
+    """The start of a read from ``since`` (the later of bookmark and start date).
+
+    When ``since`` is the saved bookmark, the record at it was emitted by the run that
+    wrote it (not so a start date's), and the saved cursor, if it continues that very
+    bookmark, resumes right after it.
+    """
+    if since is None:
+        return Start(Position())
+    since = api_timestamp(since)
+    if bookmark is not None and since == api_timestamp(bookmark):
+        saved = Position.from_state(bookmark, saved_cursor)
+        return Start(Position(since, saved.cursor), already_emitted=since)
+    return Start(Position(since))

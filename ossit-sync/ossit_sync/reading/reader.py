@@ -1,0 +1,81 @@
+"""Reading one kind of record: its partitions, and its pages from a start position.
+
+A kind's list is one request sequence, or one per group when the ``groups`` option names
+some and the list filters by group (see ``pages`` for why each needs its own position).
+The groups list itself takes no ``group=`` filter: its records are matched by name.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from ossit_sync.reading.pages import Page, read_pages
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from ossit_client import OssitClient, Paginator
+
+    from ossit_sync.reading.position import Start
+
+GROUP_NAME_FIELD: dict[str, str] = {"statistic_groups": "name"}
+"""Kinds whose list takes no ``group=`` filter, and the field holding the group's name."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What a read covers: the connector settings of the same names."""
+
+    groups: tuple[str, ...] = ()
+    """Only these groups (by name), without repeats; empty: every group."""
+    include_deleted: bool = True
+    page_size: int = 1000
+
+    @classmethod
+    def from_config(cls, config: t.Mapping[str, t.Any]) -> ReadOptions:
+        """Options from connector settings (absent or null: the default)."""
+        return cls(
+            groups=tuple(dict.fromkeys(config.get("groups") or ())),
+            include_deleted=config.get("include_deleted") is not False,
+            page_size=config.get("page_size") or cls.page_size,
+        )
+
+
+class KindReader:
+    """Reads one kind of record (``kind`` is also its ``OssitClient`` resource)."""
+
+    def __init__(self, client: Callable[[], OssitClient], kind: str, options: ReadOptions):
+        self._client = client  # made on first use: describing a read needs none
+        self.kind = kind
+        self.options = options
+        self._name_field = GROUP_NAME_FIELD.get(kind)
+
+    @property
+    def partitions(self) -> list[str] | None:
+        """The groups read as sequences of their own; None: one sequence for the kind."""
+        if self._name_field or not self.options.groups:
+            return None
+        return list(self.options.groups)
+
+    def pages(self, group: str | None, start: Start) -> Iterator[Page]:
+        """Non-empty pages of the partition ``group`` (None: the whole kind) from ``start``."""
+        names = self.options.groups if self._name_field else ()
+        for page in read_pages(
+            self._paginator(group), start.position, already_emitted=start.already_emitted
+        ):
+            if names:
+                field = t.cast("str", self._name_field)
+                page = Page([r for r in page.records if r[field] in names], page.position)
+            yield page
+
+    def _paginator(self, group: str | None) -> Callable[[str | None], Paginator]:
+        """``since -> Paginator`` of the partition's request sequence."""
+        lister = getattr(self._client(), self.kind).list
+        options: dict[str, t.Any] = {
+            "include_deleted": self.options.include_deleted,
+            "limit": self.options.page_size,
+        }
+        if group is not None:
+            options["group"] = group
+        return lambda since: lister(updated_since=since, **options)

@@ -1,0 +1,157 @@
+"""Every use of singer-sdk internals in tap-ossit, in one place, each guarded.
+
+The SDK has no public hook for writing a page of records at once, or for moving a
+partition's state to a position it did not compute itself. Each private SDK function
+replaced or called here is listed in ``REPLACED`` with the hash of its source in the
+singer-sdk version this was written against; ``tests/test_sdk_guard.py`` fails when the
+SDK changes one, so an upgrade is a deliberate review of this file, never a silent
+change of behaviour.
+"""
+
+from __future__ import annotations
+
+import abc
+import typing as t
+
+from ossit_sync.reading import Page, Position
+from singer_sdk import Stream
+from singer_sdk.helpers._catalog import pop_deselected_record_properties
+from singer_sdk.helpers._util import utc_now
+from singer_sdk.mapper import RemoveRecordTransform, SameRecordTransform
+from singer_sdk.singerlib import RecordMessage
+
+from tap_ossit.writer import PageWriter
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterable, Iterator
+
+    from singer_sdk.helpers import types
+
+    Output = tuple[str, Callable[[dict], dict | None] | None]
+    """A stream map's alias and its transform (None: records pass unchanged)."""
+
+REPLACED: dict[str, str] = {
+    # replaced
+    "singer_sdk.streams.core:Stream._sync_records": "8928dc7f50e9bf57",
+    "singer_sdk.tap_base:Tap.streams": "5fc6b7f1f5dc0e3e",
+    # called
+    "singer_sdk.streams.core:Stream._increment_stream_state": "cabc0edb2fd4f000",
+    "singer_sdk.streams.core:Stream._write_starting_replication_value": "0a24e5d05cd5353c",
+    "singer_sdk.streams.core:Stream._finalize_state": "e08e1d0714a904b2",
+    "singer_sdk.streams.core:Stream._write_state_message": "f82ecd8d16986823",
+    "singer_sdk.streams.core:Stream._check_max_record_limit": "1e2a5ba02d427833",
+    "singer_sdk.helpers._catalog:pop_deselected_record_properties": "e69d4428c03eced1",
+    "singer_sdk.helpers._util:utc_now": "79d85139ddece0a3",
+}
+"""SDK function (``module:qualname``) -> sha256 prefix of its source when this was written."""
+
+CURSOR_STATE_KEY = "next_page"
+"""Where a partition's state keeps the cursor of its next page (see `Position`)."""
+
+
+class PagedStream(Stream):
+    """A stream synced a page at a time: one write, one bookmark, one STATE per page."""
+
+    def _contexts(self, context: types.Context | None) -> list[types.Context | None]:
+        """The partitions a sync of `context` covers: itself, or every partition."""
+        if context is not None:
+            return [context]
+        return [*self.partitions] if self.partitions else [None]
+
+    @abc.abstractmethod
+    def _read(self, context: types.Context | None) -> Iterator[Page]:
+        """Pages of records to emit from the partition's saved position."""
+
+    def _outputs(self) -> list[Output]:
+        """(stream alias, transform) per active stream map; None passes records unchanged."""
+        return [
+            (
+                stream_map.stream_alias,
+                None
+                if type(stream_map) is SameRecordTransform and not stream_map.flattening_enabled
+                else stream_map.transform,
+            )
+            for stream_map in self.stream_maps
+            if not isinstance(stream_map, RemoveRecordTransform)
+        ]
+
+    def _write_page(self, records: list[dict[str, t.Any]], outputs: list[Output]) -> None:
+        """Write one page as RECORD messages on every output of the stream maps."""
+        if any(not selected for selected in self.mask.values()):
+            for record in records:
+                pop_deselected_record_properties(record, self.schema, self.mask)
+        writer = self._tap.message_writer
+        extracted = utc_now()
+        for alias, transform in outputs:
+            rows: Iterable[dict] = (
+                records
+                if transform is None
+                else [row for row in map(transform, records) if row is not None]
+            )
+            if isinstance(writer, PageWriter):
+                writer.write_records(
+                    alias, rows, time_extracted=extracted, version=self._stream_version
+                )
+            else:
+                for row in rows:
+                    self._tap.write_message(
+                        RecordMessage(alias, row, self._stream_version, extracted)
+                    )
+
+    def _sync_records(
+        self,
+        context: types.Context | None = None,
+        *,
+        write_messages: bool = True,
+    ) -> Generator[dict[str, t.Any], t.Any, t.Any]:
+        """Page-at-a-time version of `Stream._sync_records`.
+
+        It keeps the SDK's contract (partitions, starting value, selection, stream maps,
+        record limit of dry runs, sorted bookmarks, final STATE) for streams without
+        child streams. A partition's position moves only after its page's records are
+        written AND handed to the caller, so every STATE is safe to resume from: in
+        BATCH mode (`write_messages=False`) the caller is the SDK's batcher, and a STATE
+        then never covers records that are not yet in a batch file it has announced.
+        """
+        outputs = self._outputs()
+        limit = self.ABORT_AT_RECORD_COUNT
+        count = 0
+        with self.get_record_counter() as record_counter, self.get_sync_timer():
+            for partition in self._contexts(context):
+                self._write_starting_replication_value(partition)
+                for page in self._read(partition):
+                    records, position = page.records, page.position
+                    over_limit = limit is not None and count + len(records) > limit
+                    if over_limit:
+                        records = records[: limit - count]  # type: ignore[operator]
+                        position = Position(records[-1]["updated_at"] if records else None)
+                    if records and write_messages:
+                        self._write_page(records, outputs)
+                    count += len(records)
+                    record_counter.increment(len(records))
+                    yield from records
+                    self._advance(partition, position)
+                    if write_messages:
+                        self._write_state_message()
+                    if over_limit:
+                        self._check_max_record_limit(current_record_index=count)
+                if partition is not None:
+                    self._finalize_state(self.get_context_state(partition))
+            if context is None:
+                self._finalize_state(self.stream_state)
+        if write_messages:
+            self._write_state_message()
+
+    def _advance(self, context: types.Context | None, position: Position) -> None:
+        """Move the partition's state to `position`: its bookmark and next page's cursor."""
+        if position.bookmark is None:
+            return
+        self._increment_stream_state({"updated_at": position.bookmark}, context=context)
+        # A cursor is kept tied to its bookmark (see `reader.Position`), so one that a
+        # merge of states lets outlive its bookmark is ignored, never followed.
+        state = self.get_context_state(context)
+        if (saved := position.to_state()) is None:
+            state.pop(CURSOR_STATE_KEY, None)
+        else:
+            state[CURSOR_STATE_KEY] = saved
+        self.state_manager.is_flushed = False

@@ -1,0 +1,326 @@
+"""A misbehaving HTTP server for the hostile-input tests, and how to run a connector against it.
+
+``HostileServer`` is a raw-socket HTTP/1.1 server on 127.0.0.1 whose every answer the test
+scripts (a drip, a gzip bomb, garbage, a connection cut mid-answer), for the cases no real
+server produces. The ``hostile`` fixture (root ``conftest.py``) starts them.
+
+``run_bounded`` runs a connector executable as a real process, bounded in wall time (killed
+past its timeout) and in memory (an address-space limit as a safety net, and the child's
+peak resident size measured by ``wait4``), so a hang or a blow-up is a failing assertion
+rather than a stuck or swapping test run.
+
+A module of its own (not conftest.py) so the client, tap and target tests can all import it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
+
+import pytest
+
+#: The key of every hostile test: its characters escape differently in a repr, JSON, a URL.
+HOSTILE_KEY = "dk_test/a+b c%d\\e\"f'g~0123456789"
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    """One request as the hostile server read it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and the means to answer it, however badly."""
+
+    request: SeenRequest
+    sock: socket.socket
+    stopping: threading.Event
+    number: int  # 1 for the server's first request
+
+    def send(self, data: bytes) -> None:
+        """Raw bytes to the client."""
+        self.sock.sendall(data)
+
+    def answer(
+        self, status: int = 200, body: Any = b"", headers: Mapping[str, str] | None = None
+    ) -> None:
+        """A complete answer (``body`` other than bytes goes as JSON)."""
+        if not isinstance(body, bytes):
+            body = json.dumps(body).encode()
+        lines = [f"HTTP/1.1 {status} Whatever", f"Content-Length: {len(body)}"]
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        self.send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+
+    def pause(self, seconds: float) -> bool:
+        """Sleep; False once the server is stopping (a dripping handler should then return)."""
+        return not self.stopping.wait(seconds)
+
+
+#: Answers one exchange; returns False to close the connection afterwards.
+Handler = Callable[[Exchange], bool | None]
+
+
+class HostileServer:
+    """A raw-socket HTTP/1.1 server on 127.0.0.1 whose every answer the test scripts.
+
+    The handler writes whatever it likes (a drip, a gzip bomb, garbage) to the socket, so
+    cases no well-behaved framework produces are easy to make. Each connection is served by
+    its own daemon thread; ``stop`` closes every socket, which also ends any drip.
+    """
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[SeenRequest] = []
+        self.stopping = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._connections: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self.base_url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def count(self) -> int:
+        """Requests read so far."""
+        with self._lock:
+            return len(self.requests)
+
+    def seen(self) -> list[SeenRequest]:
+        """A copy of the requests read so far."""
+        with self._lock:
+            return list(self.requests)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._listener.close()
+        with self._lock:
+            for connection in self._connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+                connection.close()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                self._connections.append(connection)
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        reader = connection.makefile("rb")
+        with contextlib.suppress(OSError, ValueError):
+            while not self.stopping.is_set():
+                request = self._read_request(reader)
+                if request is None:
+                    break
+                with self._lock:
+                    self.requests.append(request)
+                    number = len(self.requests)
+                if self.handler(Exchange(request, connection, self.stopping, number)) is False:
+                    break
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+        connection.close()
+
+    @staticmethod
+    def _read_request(reader: Any) -> SeenRequest | None:
+        line = reader.readline()
+        if not line:
+            return None
+        method, target, _ = line.decode("latin-1").split(" ", 2)
+        headers: dict[str, str] = {}
+        while (header := reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = header.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = reader.read(int(headers.get("content-length", "0")))
+        parts = urlsplit(target)
+        return SeenRequest(method, parts.path, dict(parse_qsl(parts.query)), headers, body)
+
+
+# -- the domain key must never be printed ---------------------------------------------------
+
+
+def key_spellings(key: str) -> list[str]:
+    """How a key may be spelled in a text that quotes it (raw, repr, JSON, URL-quoted)."""
+    return [
+        key,
+        repr(key)[1:-1],
+        json.dumps(key)[1:-1],
+        quote(key, safe=""),
+        quote_plus(key, safe=""),
+        json.dumps(repr(key))[1:-1],
+        repr(json.dumps(key))[1:-1],
+    ]
+
+
+def assert_key_not_in(text: str, key: str = HOSTILE_KEY) -> None:
+    """No spelling of ``key`` in ``text``."""
+    for form in key_spellings(key):
+        assert form not in text, f"the domain key leaked as {form!r}"
+
+
+# -- a connector process, bounded in time and memory -----------------------------------------
+
+MiB = 1024 * 1024
+
+#: The address space a connector process may map: a safety net so that a run that inflates
+#: without bound fails (MemoryError) instead of swapping the machine. Peaks are asserted on
+#: the measured resident size (``BoundedRun.max_rss``), far below this.
+ADDRESS_SPACE_LIMIT = 2048 * MiB
+
+_LIMITED_EXEC = (
+    "import os, resource, sys; "
+    "limit = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_AS, (limit, limit)); "
+    "os.execv(sys.argv[2], sys.argv[2:])"
+)
+"""Sets the limit, then becomes the connector (same pid, so ``wait4`` measures it).
+
+Done in the child rather than with ``preexec_fn``, which is unsafe while the test process
+runs threads (the hostile server's).
+"""
+
+
+@dataclass(frozen=True)
+class BoundedRun:
+    """How one connector process ended."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    max_rss: int  # bytes: the peak resident size of the process
+    timed_out: bool
+
+    @property
+    def last_line(self) -> str:
+        """The last non-blank line of stderr ('' if none)."""
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+    def describe(self) -> str:
+        """A summary for assertion messages (never printed by a passing test)."""
+        return (
+            f"exit {self.returncode} after {self.seconds:.1f} s"
+            f"{' (killed at the timeout)' if self.timed_out else ''}, "
+            f"peak RSS {self.max_rss // MiB} MiB; stderr tail:\n{self.stderr[-3000:]}"
+        )
+
+
+def run_bounded(
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    stdin: Path | None = None,
+    timeout: float = 60.0,
+    address_space: int = ADDRESS_SPACE_LIMIT,
+) -> BoundedRun:
+    """Run ``command`` (an executable and its arguments) to its end, or kill it at ``timeout``."""
+    wrapped = [sys.executable, "-c", _LIMITED_EXEC, str(address_space), *command]
+    with contextlib.ExitStack() as stack:
+        source: IO[bytes] | int = (
+            stack.enter_context(stdin.open("rb")) if stdin is not None else subprocess.DEVNULL
+        )
+        started = time.monotonic()
+        process = subprocess.Popen(
+            wrapped, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env)
+        )
+    outputs: dict[str, bytes] = {}
+
+    def drain(name: str, stream: IO[bytes]) -> None:
+        outputs[name] = stream.read()
+        stream.close()
+
+    assert process.stdout is not None and process.stderr is not None
+    readers = [
+        threading.Thread(target=drain, args=("stdout", process.stdout), daemon=True),
+        threading.Thread(target=drain, args=("stderr", process.stderr), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    killed = threading.Event()
+
+    def kill() -> None:
+        killed.set()
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+
+    watchdog = threading.Timer(timeout, kill)
+    watchdog.start()
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        watchdog.cancel()
+    seconds = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    for reader in readers:
+        reader.join(timeout=10)
+    return BoundedRun(
+        returncode=process.returncode,
+        stdout=outputs.get("stdout", b"").decode("utf-8", "replace"),
+        stderr=outputs.get("stderr", b"").decode("utf-8", "replace"),
+        seconds=seconds,
+        max_rss=usage.ru_maxrss * 1024,  # Linux reports KiB
+        timed_out=killed.is_set(),
+    )
+
+
+def connector_env(state_dir: Path, *prefixes: str) -> dict[str, str]:
+    """This process's environment for a connector: its own budget directory, and none of the
+    developer's ``<PREFIX>_*`` settings variables (settings come from the config file only)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env["OSSIT_CLIENT_STATE_DIR"] = str(state_dir)
+    return env
+
+
+def run_in_parallel(
+    jobs: Mapping[str, Callable[[], BoundedRun]], workers: int, first: Collection[str] = ()
+) -> dict[str, BoundedRun]:
+    """Run every job (one connector process each) on ``workers`` threads; results by name.
+
+    Connector runs spend most of their time starting up or waiting on a misbehaving server,
+    so running several at once keeps a module of such cases short; the jobs named in
+    ``first`` (the long waits) start first. Each run keeps its own bounds: its timeout, and
+    its peak resident size measured by ``wait4`` for it alone.
+    """
+    order = sorted(jobs, key=lambda name: name not in first)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bounded-run") as pool:
+        futures = {name: pool.submit(jobs[name]) for name in order}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def selected_cases(request: pytest.FixtureRequest, parameter: str = "case") -> list[str]:
+    """The values of ``parameter`` of the tests of ``request``'s module selected in this session.
+
+    A module-scoped fixture runs only the cases the session will check (``-k`` respected).
+    """
+    return sorted(
+        {
+            str(item.callspec.params[parameter])
+            for item in request.session.items
+            if isinstance(item, pytest.Function)
+            and item.module is request.module
+            and hasattr(item, "callspec")
+            and parameter in item.callspec.params
+        }
+    )

@@ -1,0 +1,127 @@
+"""The protocol-neutral core on its own, against the real sandbox: no connector around it.
+
+What an Airbyte adapter will rely on as much as the Singer one: where the loader cuts
+batches (size, stream switch, state; never anything else), that a state is released only
+after the batches before it are acknowledged, that add records after the last state are
+held back, and where a read resumes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from ossit_client import OssitClient
+from ossit_sandbox.launcher import SandboxServer
+from ossit_sync.loading import BatchLoader, InvalidRecordError
+from ossit_sync.reading import KindReader, Position, ReadOptions, api_timestamp, resume
+
+
+def _point(statistic: str, day: int, value: float, method: str | None = None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "group": "g",
+        "statistic": statistic,
+        "reference_date": (datetime.date(2025, 1, 1) + datetime.timedelta(days=day)).isoformat(),
+        "value": value,
+    }
+    if method:
+        record["method"] = method
+    return record
+
+
+@pytest.fixture
+def client(sandbox: SandboxServer, domain_key: str) -> Iterator[OssitClient]:
+    with OssitClient(domain_key, base_url=sandbox.base_url) as client:
+        yield client
+
+
+def _batch_writes(sandbox: SandboxServer, key: str) -> int:
+    by_endpoint = sandbox.stats(key)["by_endpoint"]
+    return sum(n for endpoint, n in by_endpoint.items() if endpoint.endswith("/batch"))
+
+
+def test_batches_are_cut_by_size_stream_and_state_and_states_wait_for_them(
+    client: OssitClient, sandbox: SandboxServer, domain_key: str
+) -> None:
+    written: list[dict[str, Any]] = []
+    loader = BatchLoader(lambda: client, written.append, batch_size=3)
+    try:
+        for day in range(7):  # 3 + 3 + 1
+            loader.add("a", "points", _point("s", day, day), line=day + 1)
+        loader.add("b", "points", _point("t", 0, 1.0), line=8)  # stream switch: cut
+        loader.state({"n": 1})  # cut again
+        loader.add("b", "points", _point("t", 1, 2.0), line=10)
+        assert loader.finish() == 0
+        loader.write_state_now({"n": 2})
+    finally:
+        loader.close()
+    assert written == [{"n": 1}, {"n": 2}]
+    assert _batch_writes(sandbox, domain_key) == 5  # 3 + 3 + 1 (a), 1 (b), 1 (b after state)
+    assert len(list(client.points.list())) == 9
+
+
+def test_add_records_after_the_last_state_are_held_back(
+    client: OssitClient, sandbox: SandboxServer, domain_key: str
+) -> None:
+    loader = BatchLoader(lambda: client, lambda state: None, batch_size=100)
+    try:
+        loader.add("p", "points", _point("s", 0, 5.0, method="set"), line=1)
+        loader.state({"n": 1})
+        loader.add("p", "points", _point("s", 0, 1.0, method="add"), line=3)
+        assert loader.finish() == 1
+    finally:
+        loader.close()
+    assert [p["value"] for p in client.points.list()] == [5.0]
+
+
+def test_a_record_missing_a_field_of_its_kind_names_it(client: OssitClient) -> None:
+    loader = BatchLoader(lambda: client, lambda state: None, batch_size=100)
+    try:
+        record = _point("s", 0, 1.0)
+        del record["reference_date"]
+        with pytest.raises(InvalidRecordError) as caught:
+            loader.add("kpis", "points", record, line=7)
+    finally:
+        loader.close()
+    assert (caught.value.stream, caught.value.field) == ("kpis", "reference_date")
+
+
+def test_resume_continues_a_saved_cursor_only_from_its_own_bookmark() -> None:
+    bookmark = "2026-01-02T03:04:05.000000Z"
+    saved = {"after": bookmark, "cursor": "abc"}
+    assert resume(bookmark, bookmark, saved).position == Position(bookmark, "abc")
+    assert resume(bookmark, bookmark, saved).already_emitted == bookmark
+    later = "2026-02-01T00:00:00+00:00"  # a start date after the bookmark: no cursor
+    assert resume(later, bookmark, saved).position == Position(api_timestamp(later))
+    assert resume(later, bookmark, saved).already_emitted is None
+    stale = {"after": "2020-01-01T00:00:00.000000Z", "cursor": "abc"}
+    assert resume(bookmark, bookmark, stale).position.cursor is None
+    assert resume(None, None, None).position == Position()
+
+
+def test_the_reader_partitions_by_group_and_filters_the_groups_list(
+    client: OssitClient,
+) -> None:
+    for group in ("g1", "g2", "g3"):
+        client.points.batch(
+            [{"group": group, "statistic": "s", "reference_date": "2025-01-01", "value": 1}],
+            create_missing=True,
+        )
+    options = ReadOptions(groups=("g3", "g1"))
+    points = KindReader(lambda: client, "points", options)
+    assert points.partitions == ["g3", "g1"]
+    read = [
+        r["group"]
+        for p in points.partitions
+        for page in points.pages(p, resume(None, None, None))
+        for r in page.records
+    ]
+    assert read == ["g3", "g1"]
+    groups = KindReader(lambda: client, "statistic_groups", options)
+    assert groups.partitions is None
+    names = [
+        r["name"] for page in groups.pages(None, resume(None, None, None)) for r in page.records
+    ]
+    assert sorted(names) == ["g1", "g3"]

@@ -1,0 +1,414 @@
+"""target-ossit against a misbehaving server: every load ends, bounded, and passes no state on
+for what the server did not acknowledge.
+
+The real `target-ossit` executable loads valid Singer input into a `HostileServer`
+(tests/hostile_server.py) that misbehaves on one of the two kinds of call a load makes:
+
+- the list the target reads the destination with (`GET /v1/api/statistic-groups`, for a
+  statistic group record): nonsense 200s, a drip, a gzip bomb, waits of days, 500s forever,
+  a connection cut mid-answer, a cursor that repeats, pages that do not advance;
+- the batch write (`POST /v1/api/points/batch`): the first batch is acknowledged, the next
+  one is answered with the same kinds of misbehaviour.
+
+Each run must exit 1 well within its bound and with its peak resident size bounded, its last
+log line one readable `target-ossit failed: ...` naming the endpoint, the stream and the input
+lines (no traceback), no spelling of the domain key in its output, and on stdout only the
+STATE messages whose records the server acknowledged.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from collections.abc import Iterator
+from email.utils import formatdate
+from functools import cache, partial
+from pathlib import Path
+from typing import Any
+
+import ossit_schemas
+import pytest
+from hostile_server import (
+    HOSTILE_KEY,
+    BoundedRun,
+    Exchange,
+    Handler,
+    HostileServer,
+    MiB,
+    assert_key_not_in,
+    connector_env,
+    run_bounded,
+    run_in_parallel,
+    selected_cases,
+)
+
+pytestmark = pytest.mark.timeout(300)  # the module's runs are made by its first test
+
+TARGET_EXECUTABLE = Path(sys.executable).with_name("target-ossit")
+#: Wall-time bound of one run: generous; each case ends within a few seconds.
+BOUND_SECONDS = 60.0
+#: Peak resident size of a run whose answers are capped at 1 MiB (the interpreter, the SDK).
+SMALL_RSS = 200 * MiB
+DEFAULT_CAP = 256 * MiB  # ossit_client.settings.DEFAULT_MAX_ANSWER_BYTES
+#: Runs made at once: most of a run is start-up (CPU) or waiting on the server.
+PARALLEL_RUNS = 6
+
+GROUPS = "/v1/api/statistic-groups"
+POINTS_BATCH = "/v1/api/points/batch"
+FAST_SETTINGS: dict[str, Any] = {
+    "timeout": 1,
+    "answer_timeout": 2,
+    "max_retries": 1,
+    "max_retry_wait": 5,
+    "max_answer_bytes": MiB,
+}
+STAMP = "2026-01-01T00:00:00.000000Z"
+
+
+# -- the input ------------------------------------------------------------------------------
+
+
+def point(day: int, value: float) -> dict[str, Any]:
+    """A points record as tap-ossit emits it."""
+    return {
+        "id": f"pt_{day}",
+        "statistic_id": "stat_1",
+        "group": "g",
+        "statistic": "s",
+        "reference_date": f"2025-01-{day:02d}",
+        "value": value,
+        "created_at": STAMP,
+        "updated_at": STAMP,
+        "deleted_at": None,
+    }
+
+
+def schema(stream: str) -> dict[str, Any]:
+    return {
+        "type": "SCHEMA",
+        "stream": stream,
+        "schema": ossit_schemas.record_schema(stream),
+        "key_properties": ["id"],
+    }
+
+
+def record(stream: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "RECORD", "stream": stream, "record": value}
+
+
+def state(value: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "STATE", "value": value}
+
+
+GROUP = {
+    "id": "grp_1",
+    "name": "g",
+    "description": "a group",
+    "created_at": STAMP,
+    "updated_at": STAMP,
+    "deleted_at": None,
+}
+
+#: A group record (line 2), whose load reads the destination's groups first.
+GROUP_INPUT = [schema("statistic_groups"), record("statistic_groups", GROUP), state({"n": 1})]
+GROUP_LINE = 2
+
+#: Points in two batches: lines 2 (acknowledged, then STATE 1) and 4 to 5 (then STATE 2).
+POINTS_INPUT = [
+    schema("points"),
+    record("points", point(1, 1.0)),
+    state({"n": 1}),
+    record("points", point(2, 2.0)),
+    record("points", point(3, 3.0)),
+    state({"n": 2}),
+]
+ACKNOWLEDGED_STATE = {"n": 1}
+
+
+# -- the server: good answers, and the misbehaviours ------------------------------------------
+
+
+def stored_point(item: dict[str, Any]) -> dict[str, Any]:
+    """The point a batch item results in, as the API answers it."""
+    return {
+        "id": f"pt_{item['reference_date']}",
+        "statistic_id": "stat_1",
+        "group": item["group"],
+        "statistic": item["statistic"],
+        "reference_date": item["reference_date"],
+        "value": item.get("value"),
+        "created_at": STAMP,
+        "updated_at": STAMP,
+        "deleted_at": None,
+    }
+
+
+def acknowledge(exchange: Exchange) -> None:
+    """A correct answer to a batch write."""
+    items = json.loads(exchange.request.body)["points"]
+    exchange.answer(200, {"data": [stored_point(item) for item in items]})
+
+
+def on_group_list(bad: Handler) -> Handler:
+    """``bad`` answers the groups list; a group create (never reached) would succeed."""
+
+    def handler(exchange: Exchange) -> bool | None:
+        request = exchange.request
+        if request.method == "GET" and request.path == GROUPS:
+            return bad(exchange)
+        if request.method == "POST" and request.path == GROUPS:
+            exchange.answer(201, GROUP)
+            return None
+        exchange.answer(404, {"error": {"code": "not_found", "message": "no such endpoint"}})
+        return None
+
+    return handler
+
+
+def on_second_batch(bad: Handler) -> Handler:
+    """The first points batch is acknowledged; ``bad`` answers every later one."""
+    batches = 0
+
+    def handler(exchange: Exchange) -> bool | None:
+        nonlocal batches
+        request = exchange.request
+        if request.method == "POST" and request.path == POINTS_BATCH:
+            batches += 1
+            if batches == 1:
+                acknowledge(exchange)
+                return None
+            return bad(exchange)
+        exchange.answer(404, {"error": {"code": "not_found", "message": "no such endpoint"}})
+        return None
+
+    return handler
+
+
+def answer_with(status: int, body: Any, headers: dict[str, str] | None = None) -> Handler:
+    """Always the same answer."""
+
+    def handler(exchange: Exchange) -> None:
+        exchange.answer(status, body, headers)
+
+    return handler
+
+
+ERROR_BODY = {"error": {"code": "nope", "message": "not now"}}
+GOOD_BODY = json.dumps({"data": [], "next_cursor": None}).encode()
+
+
+def drip(exchange: Exchange) -> bool:
+    """A good answer, one byte every half second: each read is well within `timeout`."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(GOOD_BODY)}\r\n\r\n".encode()
+    for byte in head + GOOD_BODY:
+        exchange.send(bytes([byte]))
+        if not exchange.pause(0.5):
+            break
+    return False
+
+
+def closed_mid_answer(exchange: Exchange) -> bool:
+    """Headers promising a body, half of it, then the connection closes."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(GOOD_BODY)}\r\n\r\n".encode()
+    exchange.send(head + GOOD_BODY[: len(GOOD_BODY) // 2])
+    return False
+
+
+@cache
+def gzip_bomb(size: int) -> bytes:
+    """``size`` bytes of zeros as concatenated gzip members (16 MiB each, ~16 KB packed)."""
+    return gzip.compress(bytes(16 * MiB), 9) * (size // (16 * MiB))
+
+
+def bomb(size: int) -> Handler:
+    """A 200 whose small gzip body inflates to ``size`` bytes."""
+
+    def handler(exchange: Exchange) -> None:
+        exchange.answer(200, gzip_bomb(size), {"Content-Encoding": "gzip"})
+
+    return handler
+
+
+def repeating_cursor(exchange: Exchange) -> None:
+    """Every page of the list names the same next cursor."""
+    stamp = "2026-01-01T00:00:01.000000Z" if "cursor" in exchange.request.query else STAMP
+    other = {**GROUP, "id": "grp_2", "name": "other", "updated_at": stamp}
+    exchange.answer(200, {"data": [other], "next_cursor": "again"})
+
+
+def not_advancing(exchange: Exchange) -> None:
+    """Every page of the list is the same record, under a new cursor each time."""
+    other = {**GROUP, "id": "grp_2", "name": "other"}
+    exchange.answer(200, {"data": [other], "next_cursor": f"page-{exchange.number}"})
+
+
+IN_2099 = formatdate(4_070_908_800, usegmt=True)
+
+#: Misbehaviours of either call: (handler, settings over ``FAST_SETTINGS``, words of the line).
+BOTH_CALLS: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
+    "empty-body": (answer_with(200, b""), {}, ["empty"]),
+    "not-json": (answer_with(200, b"<html>oops</html>"), {}, ["not JSON"]),
+    "no-data": (answer_with(200, {"next_cursor": None}), {}, ["no `data`"]),
+    "data-not-a-list": (answer_with(200, {"data": {}, "next_cursor": None}), {}, ["`data` is"]),
+    "drip": (drip, {}, ["answer_timeout"]),
+    "gzip-bomb-small-cap": (bomb(64 * MiB), {}, ["max_answer_bytes"]),
+    "retry-after-999999-on-429": (
+        answer_with(429, ERROR_BODY, {"Retry-After": "999999"}),
+        {},
+        ["429"],
+    ),
+    "retry-after-2099-on-503": (
+        answer_with(503, ERROR_BODY, {"Retry-After": IN_2099}),
+        {},
+        ["503"],
+    ),
+    "500-forever": (answer_with(500, ERROR_BODY), {}, ["500"]),
+    "closed-mid-answer": (closed_mid_answer, {}, ["connection"]),
+}
+
+#: Misbehaviours only a list can show.
+LIST_ONLY: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
+    "repeating-cursor": (repeating_cursor, {}, ["repeats"]),
+    "not-advancing": (not_advancing, {}, ["does not advance"]),
+    "record-without-updated_at": (
+        answer_with(200, {"data": [{"id": "grp_2", "name": "other"}], "next_cursor": None}),
+        {},
+        ["updated_at"],
+    ),
+    "gzip-bomb-default-cap": (
+        bomb(2 * DEFAULT_CAP),
+        {"max_answer_bytes": None, "answer_timeout": 20},
+        ["max_answer_bytes", str(DEFAULT_CAP)],
+    ),
+}
+
+LIST_CASES = {f"list-{name}": case for name, case in {**BOTH_CALLS, **LIST_ONLY}.items()}
+BATCH_CASES = {f"batch-{name}": case for name, case in BOTH_CALLS.items()}
+
+
+# -- every run of this module, made at once ---------------------------------------------------
+
+#: Runs that wait the longest (drips, a bomb at the default cap).
+LONG_RUNS = {"list-drip", "batch-drip", "list-gzip-bomb-default-cap"}
+
+Finished = dict[str, tuple[BoundedRun, HostileServer]]
+
+
+def run_target(
+    server: HostileServer, workdir: Path, messages: list[dict[str, Any]], **settings: Any
+) -> BoundedRun:
+    """One real `target-ossit` load of ``messages`` into ``server``; its own config and budget."""
+    config = {"domain_key": HOSTILE_KEY, "base_url": server.base_url, **FAST_SETTINGS}
+    config.update(settings)
+    path = workdir / "target-config.json"
+    path.write_text(json.dumps({k: v for k, v in config.items() if v is not None}))
+    source = workdir / "input.singer"
+    source.write_text("".join(json.dumps(message) + "\n" for message in messages))
+    return run_bounded(
+        [str(TARGET_EXECUTABLE), "--config", str(path)],
+        env=connector_env(workdir / "ossit-state", "TARGET_OSSIT_"),
+        stdin=source,
+        timeout=BOUND_SECONDS,
+    )
+
+
+def _job(case: str, workdir: Path) -> tuple[HostileServer, partial[BoundedRun]]:
+    if case in LIST_CASES:
+        bad, settings, _ = LIST_CASES[case]
+        server = HostileServer(on_group_list(bad))
+        return server, partial(run_target, server, workdir, GROUP_INPUT, **settings)
+    bad, settings, _ = BATCH_CASES[case]
+    server = HostileServer(on_second_batch(bad))
+    return server, partial(run_target, server, workdir, POINTS_INPUT, **settings)
+
+
+@pytest.fixture(scope="module")
+def finished(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Finished]:
+    """The selected runs of this module, made in parallel: (the run, its server) by case."""
+    jobs = {case: _job(case, tmp_path_factory.mktemp(case)) for case in selected_cases(request)}
+    try:
+        runs = run_in_parallel(
+            {case: job for case, (_, job) in jobs.items()}, PARALLEL_RUNS, first=LONG_RUNS
+        )
+        yield {case: (runs[case], server) for case, (server, _) in jobs.items()}
+    finally:
+        for server, _ in jobs.values():
+            server.stop()
+
+
+# -- what every run must show -----------------------------------------------------------------
+
+
+def states(run: BoundedRun) -> list[dict[str, Any]]:
+    """The states the run passed on: its stdout, one state value per line."""
+    return [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+
+
+def assert_failed_cleanly(
+    run: BoundedRun, server: HostileServer, max_rss: int, *words: str
+) -> None:
+    """Bounded, the key sent and never printed; exit 1, one readable last line naming ``words``."""
+    assert not run.timed_out, run.describe()
+    assert run.seconds < BOUND_SECONDS, run.describe()
+    assert run.max_rss < max_rss, run.describe()
+    seen = server.seen()
+    assert seen, "the target made no request"
+    assert seen[0].headers.get("authorization") == f"Bearer {HOSTILE_KEY}"
+    assert_key_not_in(run.stdout + run.stderr)
+    assert run.returncode == 1, run.describe()
+    assert "Traceback" not in run.stderr, run.describe()
+    line = run.last_line
+    assert "target-ossit failed:" in line, run.describe()
+    for word in words:
+        assert word in line, line
+
+
+def rss_bound(settings: dict[str, Any]) -> int:
+    """The peak resident size a run may reach: the interpreter, plus the answer cap if large."""
+    return SMALL_RSS + (DEFAULT_CAP if "max_answer_bytes" in settings else 0)
+
+
+# -- the cases ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", sorted(LIST_CASES))
+def test_a_misbehaving_destination_list_fails_the_load_in_one_line(
+    case: str, finished: Finished
+) -> None:
+    run, server = finished[case]
+    _, settings, words = LIST_CASES[case]
+
+    assert_failed_cleanly(
+        run,
+        server,
+        rss_bound(settings),
+        GROUPS,
+        "stream 'statistic_groups'",
+        f"input line {GROUP_LINE}",
+        *words,
+    )
+    assert states(run) == []  # the group was not written: its STATE is not passed on
+    assert all(request.method == "GET" for request in server.seen())  # nothing written
+
+
+@pytest.mark.parametrize("case", sorted(BATCH_CASES))
+def test_a_misbehaving_batch_write_fails_the_load_in_one_line(
+    case: str, finished: Finished
+) -> None:
+    run, server = finished[case]
+    _, settings, words = BATCH_CASES[case]
+
+    assert_failed_cleanly(
+        run,
+        server,
+        rss_bound(settings),
+        POINTS_BATCH,
+        "stream 'points'",
+        "input lines 4 to 5",
+        *words,
+    )
+    # the first batch was acknowledged, the second was not: only the first STATE passes
+    assert states(run) == [ACKNOWLEDGED_STATE]
