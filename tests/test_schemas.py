@@ -1,8 +1,9 @@
 """The shared schemas load from the installed package, are valid, and ship inside the wheel.
 
-`schemas/ossit_schemas` is the single source of the record shapes: the tap's catalog, the
-target's validation, the sandbox's answers and the OpenAPI document all derive from it. These
-tests keep the copies in the OpenAPI document from drifting away from the record schemas.
+`schemas/ossit_schemas` is the single source of the record shapes and of the API's constants:
+the tap's catalog, the target's validation, the sandbox's answers and the OpenAPI document all
+derive from it. These tests keep the copies in the OpenAPI document from drifting away from the
+record schemas, and the constants of `ossit_schemas.contract` from what the document states.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from jsonschema import Draft202012Validator, ValidationError
 SCHEMAS_PROJECT = Path(__file__).resolve().parents[1] / "schemas"
 PACKAGE_FILES = (
     "__init__.py",
+    "_documents.py",
+    "contract.py",
     "common.schema.json",
     *(f"{name}.schema.json" for name in ossit_schemas.RECORD_TYPES),
     "ossit-api.yaml",
@@ -149,7 +152,9 @@ def test_openapi_operations_follow_the_common_rules(doc: dict[str, Any]) -> None
         assert ("Idempotency-Key" in names) == (method == "post"), where
         if any(p["name"] == "cursor" for p in params):
             limit = next(p for p in params if p["name"] == "limit")["schema"]
-            assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 1000, 100)
+            assert (limit["minimum"], limit["maximum"], limit["default"]) == (
+                1, ossit_schemas.PAGE_SIZE_MAX, ossit_schemas.PAGE_SIZE_DEFAULT
+            )  # fmt: skip
             assert {"updated_since", "include_deleted"} <= names, where
 
 
@@ -201,6 +206,129 @@ def test_openapi_covers_every_path_of_the_contract(doc: dict[str, Any]) -> None:
     }
     assert actual == expected
     assert not any(path.startswith("/_sandbox") for path in doc["paths"])
+
+
+def _properties_named(node: Any, name: str) -> list[dict[str, Any]]:
+    """The schema of every property called ``name`` anywhere under ``node``."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        properties = node.get("properties")
+        if isinstance(properties, dict) and isinstance(properties.get(name), dict):
+            found.append(properties[name])
+        for value in node.values():
+            found.extend(_properties_named(value, name))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_properties_named(item, name))
+    return found
+
+
+def test_interval_types_are_the_documents(doc: dict[str, Any]) -> None:
+    enums = [prop["enum"] for prop in _properties_named(doc, "type") if "enum" in prop]
+    enums.append(doc["components"]["parameters"]["type_filter"]["schema"]["enum"])
+    assert len(enums) >= 5
+    for enum in enums:
+        assert tuple(enum) == ossit_schemas.INTERVAL_TYPES
+
+
+def test_point_methods_are_the_documents(doc: dict[str, Any]) -> None:
+    methods = _properties_named(doc, "method")
+    full = [prop for prop in methods if "default" in prop]
+    without_value = [prop for prop in methods if "default" not in prop]
+    assert len(full) >= 2 and len(without_value) >= 2
+    for prop in full:
+        assert tuple(prop["enum"]) == ossit_schemas.POINT_METHODS
+        assert prop["default"] == ossit_schemas.DEFAULT_POINT_METHOD
+    for prop in without_value:  # the anyOf branch that needs no value
+        needs_none = set(ossit_schemas.POINT_METHODS) - ossit_schemas.POINT_METHODS_WITH_VALUE
+        assert set(prop["enum"]) == needs_none
+    methods = set(ossit_schemas.POINT_METHODS)
+    assert methods > ossit_schemas.POINT_METHODS_WITH_VALUE
+    assert methods - {"set"} == ossit_schemas.NON_IDEMPOTENT_POINT_METHODS  # set twice: same day
+
+
+def test_limits_are_the_documents(doc: dict[str, Any]) -> None:
+    schemas = doc["components"]["schemas"]
+    for batch, field in (("PointBatch", "points"), ("IntervalBatch", "intervals")):
+        assert schemas[batch]["properties"][field]["maxItems"] == ossit_schemas.BATCH_SIZE_MAX
+    limit = doc["components"]["parameters"]["limit"]["schema"]
+    assert limit["maximum"] == ossit_schemas.PAGE_SIZE_MAX
+    assert limit["default"] == ossit_schemas.PAGE_SIZE_DEFAULT
+    assert schemas["Name"]["maxLength"] == ossit_schemas.NAME_MAX_LENGTH
+    for metadata in _properties_named(doc, "metadata"):
+        if "description" in metadata:
+            depth = f"nested at most {ossit_schemas.METADATA_MAX_DEPTH} levels deep"
+            assert depth in metadata["description"]
+
+
+def test_the_documents_prose_states_the_same_numbers(doc: dict[str, Any]) -> None:
+    prose = " ".join(doc["info"]["description"].split())
+    assert ossit_schemas.REQUEST_BODY_MAX_BYTES == 64 * 1024 * 1024
+    assert "request body over 64 MiB" in prose
+    assert ossit_schemas.RATE_LIMIT_WINDOW_SECONDS == 3600
+    assert f"{ossit_schemas.RATE_LIMIT_DEFAULT} requests per rolling hour" in prose
+    assert ossit_schemas.IDEMPOTENCY_TTL_SECONDS == 24 * 3600
+    assert "within 24 hours" in prose
+    assert f"At most {ossit_schemas.IDEMPOTENCY_ANSWERS_KEPT:,} answers are kept" in prose
+    prefixes = ", ".join(f"`{prefix}`" for prefix in ossit_schemas.ID_PREFIXES.values())
+    assert f"({prefixes})" in prose
+    assert f"(at most {ossit_schemas.ID_MAX_DIGITS} digits)" in prose
+
+
+def _ecma(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema pattern as Python reads it (``$`` must not match before a final newline)."""
+    return re.compile(pattern.replace("$", r"\Z"))
+
+
+IDS_AND_NOT = [
+    "int_1", "int_12", "int_" + "9" * 18, "int_" + "1" * 19, "int_0", "int_012", "int_+1",
+    "int_ 1", "int_1\n", "int_", "INT_1", "grp_1", "int_\u0661", "int_1x",
+]  # fmt: skip
+
+
+def test_id_rules_are_the_documents(doc: dict[str, Any]) -> None:
+    item = doc["components"]["schemas"]["IntervalBatch"]["properties"]["intervals"]["items"]
+    pattern = _ecma(item["properties"]["id"]["pattern"])
+    for text in IDS_AND_NOT:
+        assert ossit_schemas.is_id("intervals", text) == bool(pattern.search(text)), text
+    assert ossit_schemas.parse_id("intervals", "int_12") == 12
+    assert set(ossit_schemas.ID_PREFIXES) == set(ossit_schemas.RECORD_TYPES)
+    with pytest.raises(KeyError):
+        ossit_schemas.is_id("domains", "dk_1")
+
+
+NAMES = [
+    "a", "Website Traffic", "a b", "50%", "q?x=1", "é", "📈", "...", "grp_", "grp_1x", "x" * 255,
+    "", "x" * 256, "a/b", "/", ".", "..", "a\x00b", "tab\there", "line\n", "\x7f", "grp_1",
+    "stat_007", "pt_0", "int_" + "9" * 30, "Grp_1",
+]  # fmt: skip
+
+
+def test_name_rules_are_the_documents(doc: dict[str, Any]) -> None:
+    name = doc["components"]["schemas"]["Name"]
+    pattern = _ecma(name["pattern"])
+    for text in NAMES:
+        allowed = name["minLength"] <= len(text) <= name["maxLength"] and bool(pattern.search(text))
+        assert (ossit_schemas.name_problem(text) is None) == allowed, text
+
+
+def test_name_problems_say_why() -> None:
+    assert ossit_schemas.name_problem("Website") is None
+    assert "at most 255 characters" in str(ossit_schemas.name_problem("x" * 256))
+    assert "'/'" in str(ossit_schemas.name_problem("a/b"))
+    assert "'.' or '..'" in str(ossit_schemas.name_problem(".."))
+    assert "control characters" in str(ossit_schemas.name_problem("a\tb"))
+    why = str(ossit_schemas.name_problem("stat_007"))
+    assert "form of an id (grp_, stat_, pt_ or int_ followed by digits)" in why
+    assert ossit_schemas.has_id_form("stat_007")
+    assert not ossit_schemas.is_id("statistics", "stat_007")
+
+
+def test_record_fields_follow_the_schemas() -> None:
+    for name in ossit_schemas.RECORD_TYPES:
+        assert ossit_schemas.record_fields(name) == tuple(
+            ossit_schemas.record_schema(name)["properties"]
+        )
 
 
 @pytest.fixture(scope="module")

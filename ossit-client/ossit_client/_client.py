@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
+
 from ._base_client import BaseClient
 from .resources import Intervals, Points, StatisticGroups, Statistics
 from .settings import (
@@ -37,11 +39,11 @@ class OssitClient(BaseClient):
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = 30.0,
         max_retries: int = 8,
-        max_requests_per_hour: int = 1000,
+        max_requests_per_hour: int = RATE_LIMIT_DEFAULT,
         user_agent: str | None = None,
         allow_insecure_http: bool = False,
         *,
-        rate_window: float = 3600.0,
+        rate_window: float = RATE_LIMIT_WINDOW_SECONDS,
         state_dir: str | Path | None = None,
         backoff_base: float = 0.5,
         backoff_max: float = 60.0,

@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ossit_schemas import RATE_LIMIT_DEFAULT
+
 from ._secrets import check_base_url, check_domain_key
 
 DEFAULT_BASE_URL = "https://ossit.ca"
@@ -50,7 +52,7 @@ CONNECTION_SETTINGS: dict[str, dict[str, Any]] = {
         "The client-side request budget, shared by every process on this machine using the "
         "same key; keep it at or below the domain's rate limit.",
         minimum=1,
-        default=1000,
+        default=RATE_LIMIT_DEFAULT,
     ),
     "user_agent": _setting(
         "string", "User agent", "User-Agent header of every request.", minLength=1

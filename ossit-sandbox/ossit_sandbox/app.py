@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -11,20 +10,20 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from ossit_sandbox.api import control, domains, groups, intervals, points, statistics
-from ossit_sandbox.api.common import DomainCache, answer
+from ossit_sandbox.api.common import answer
+from ossit_sandbox.auth import DomainCache
 from ossit_sandbox.control import Control, Settings
 from ossit_sandbox.endpoints import Endpoints
-from ossit_sandbox.errors import ApiError
+from ossit_sandbox.errors import CODES, ApiError, invalid
 from ossit_sandbox.idempotency import WriteRequests
-from ossit_sandbox.middleware import CODES, SandboxMiddleware
+from ossit_sandbox.middleware import SandboxMiddleware
 from ossit_sandbox.store.db import Store
 
 log = logging.getLogger(__name__)
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-           **extra: Any) -> Response:  # fmt: skip
-    response = answer({"error": {"code": code, "message": message, **extra}}, status)
+def _error(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+    response = answer(error.body(), error.status)
     if headers:
         response.headers.update(headers)
     return response
@@ -32,17 +31,17 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
 
 async def _api_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return answer(exc.body(), exc.status)
+    return _error(exc)
 
 
 async def _validation_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(err.get("type") == "json_invalid" for err in errors):
-        return _error(400, "malformed_json", "the request body is not valid JSON")
+        return _error(ApiError(400, "malformed_json", "the request body is not valid JSON"))
     first = errors[0] if errors else {}
     field = ".".join(str(part) for part in first.get("loc", ())[1:]) or "request"
-    return _error(422, "invalid_request", f"{field}: {first.get('msg', 'invalid')}", field=field)
+    return _error(invalid(field, str(first.get("msg", "invalid"))))
 
 
 def _allowed_methods(request: Request) -> str:
@@ -63,15 +62,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     messages = {404: "no such endpoint", 405: "method not allowed on this endpoint"}
     message = messages.get(exc.status_code, str(exc.detail))
     code = "no_such_endpoint" if exc.status_code == 404 else CODES.get(exc.status_code, "error")
+    error = ApiError(exc.status_code, code, message)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
-    return _error(exc.status_code, code, message, headers)
+    return _error(error, headers)
 
 
 async def _unexpected(_: Request, exc: Exception) -> Response:
     log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-    return _error(500, "internal_error", "the sandbox failed to handle this request")
+    return _error(ApiError.of_status(500, "the sandbox failed to handle this request"))
 
 
 def create_app(settings: Settings) -> SandboxMiddleware:
@@ -89,4 +89,6 @@ def create_app(settings: Settings) -> SandboxMiddleware:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    return SandboxMiddleware(app, app.state.control, WriteRequests(store), Endpoints(routes))
+    return SandboxMiddleware(
+        app, app.state.control, app.state.domains, WriteRequests(store), Endpoints(routes)
+    )

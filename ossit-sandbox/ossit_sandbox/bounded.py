@@ -1,11 +1,11 @@
 """A dict that keeps at most N keys, forgetting the least recently used one beyond that.
 
-The server's per-key state (request stats, rate-limit windows, scripted faults) is keyed by
+The sandbox's test-facing per-key state (request stats, scripted faults) is keyed by
 whatever Bearer key a caller sends, and a client sending random keys must not grow it
-without end. Tracking only authenticated keys would need a database lookup before the rate
-limiter, which exists precisely to spare the server work; so the tables are capped instead
-at :data:`MAX_TRACKED_KEYS`, far more keys than any test or benchmark uses at once. An
-evicted key starts afresh (zero counts, an empty window) when it comes back.
+without end; so those tables are capped at :data:`MAX_TRACKED_KEYS`, far more keys than any
+test or benchmark uses at once. An evicted key starts afresh (zero counts, no rules) when it
+comes back. Rate-limit windows are not kept here: evicting one would lift a domain's limit
+(see :mod:`ossit_sandbox.ratelimit`).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
+
 from ossit_sandbox.errors import ApiError
 from ossit_sandbox.timefmt import check_time_zone
 
@@ -32,8 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--db", required=True, help="SQLite file (created if missing)")
-    serve.add_argument("--rate-limit", type=int, default=1000, help="requests per window per key")
-    serve.add_argument("--rate-window", type=float, default=3600.0, help="window in seconds")
+    serve.add_argument(
+        "--rate-limit", type=int, default=RATE_LIMIT_DEFAULT, help="requests per window per key"
+    )
+    serve.add_argument(
+        "--rate-window",
+        type=float,
+        default=float(RATE_LIMIT_WINDOW_SECONDS),
+        help="window in seconds",
+    )
     serve.add_argument(
         "--fail-rate",
         type=_fraction,
@@ -101,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             _serve(args)
         elif args.command == "create-domain":
+            from ossit_sandbox.auth import create_domain
             from ossit_sandbox.store.db import Store
-            from ossit_sandbox.store.domains import create_domain
 
             print(create_domain(Store(args.db), args.name, args.time_zone).key)
         elif args.command == "generate":

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
+
 from ossit_sandbox.bounded import LruDict
 from ossit_sandbox.faults import Faults
 from ossit_sandbox.ratelimit import RateLimiter
@@ -16,8 +18,8 @@ class Settings:
     """The ``serve`` flags."""
 
     db: str
-    rate_limit: int = 1000
-    rate_window: float = 3600.0
+    rate_limit: int = RATE_LIMIT_DEFAULT
+    rate_window: float = float(RATE_LIMIT_WINDOW_SECONDS)
     fail_rate: float = 0.0
     drop_rate: float = 0.0
     fault_seed: int | None = None

@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import orjson
+from ossit_schemas import BATCH_SIZE_MAX
 
+from ossit_sandbox.auth import create_domain
 from ossit_sandbox.store import intervals, points
 from ossit_sandbox.store.db import Store
-from ossit_sandbox.store.domains import create_domain
 from ossit_sandbox.store.points import PointWrite
 from ossit_sandbox.timefmt import format_datetime
 
@@ -104,8 +105,8 @@ def create_demo(db: str) -> str:
         days = [(first + timedelta(days=i)).isoformat() for i in range(DAYS)]
         rng = random.Random(2026)
         writes = _points(rng, days)
-        for start in range(0, len(writes), 1000):
-            points.write_batch(store, domain.id, writes[start : start + 1000], True)
+        for start in range(0, len(writes), BATCH_SIZE_MAX):
+            points.write_batch(store, domain.id, writes[start : start + BATCH_SIZE_MAX], True)
         items = [
             {"id": None, "delete": False, "fields": fields}
             for fields in _line_intervals(rng, first, zone)

@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
+from ossit_schemas import INTERVAL_TYPES
 
+from ossit_sandbox.auth import find_domain
 from ossit_sandbox.errors import ApiError, conflict
 from ossit_sandbox.store.db import Store, Tx
-from ossit_sandbox.store.domains import find_domain
 from ossit_sandbox.timefmt import format_datetime
 
 END_DATE = date(2025, 12, 31)
@@ -25,7 +26,6 @@ END_DATE = date(2025, 12, 31)
 
 OPEN_EVERY = 5
 DELETED_EVERY = 7
-TYPES = ("run", "batch", "state", "custom")
 UNITS = ("count", "kg", "%", "s", None)
 
 
@@ -90,7 +90,7 @@ def _insert_intervals(
         start = end_of_data - timedelta(hours=(count - i) * 6, minutes=rng.randrange(60))
         is_open = i % OPEN_EVERY == OPEN_EVERY - 1
         end = None if is_open else start + timedelta(minutes=rng.randrange(15, 60 * 30))
-        kind = TYPES[i % len(TYPES)]
+        kind = INTERVAL_TYPES[i % len(INTERVAL_TYPES)]
         metadata = {"sequence": i, "operator": f"op-{rng.randrange(1, 9)}"}
         stamp = tx.stamp()
         cur = tx.conn.execute(

@@ -28,29 +28,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import orjson
+from ossit_schemas import IDEMPOTENCY_ANSWERS_KEPT, IDEMPOTENCY_TTL_SECONDS
 
 from ossit_sandbox.api.common import run
+from ossit_sandbox.errors import ApiError
 from ossit_sandbox.store.db import Store
 from ossit_sandbox.timefmt import now_us
 
-TTL_US = 24 * 3600 * 1_000_000
+TTL_US = IDEMPOTENCY_TTL_SECONDS * 1_000_000
 # Stored answers kept per domain key: storing one more evicts the oldest. With the 24 h
 # expiry this bounds the table even for a client that sends a new key with every write
 # (at the default rate limit a domain reaches 24,000 a day; a raised limit cannot pass this).
-MAX_STORED_PER_DOMAIN = 100_000
+# A module attribute, so a test can lower it.
+MAX_STORED_PER_DOMAIN = IDEMPOTENCY_ANSWERS_KEPT
 
 Headers = list[tuple[bytes, bytes]]
 Answer = tuple[int, Headers, bytes]
 
-_REUSED = orjson.dumps(
-    {
-        "error": {
-            "code": "idempotency_key_reused",
-            "message": "this Idempotency-Key was used for a different request",
-        }
-    }
-)
+_REUSED = ApiError(
+    409, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
+).encoded()
 
 
 def fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:

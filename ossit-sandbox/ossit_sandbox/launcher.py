@@ -20,9 +20,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
+
+from ossit_sandbox.auth import create_domain
 from ossit_sandbox.generator import generate
 from ossit_sandbox.store.db import Store
-from ossit_sandbox.store.domains import create_domain
 
 
 def free_port() -> int:
@@ -43,8 +45,8 @@ class SandboxServer:
         self,
         db_path: str | os.PathLike[str],
         *,
-        rate_limit: int = 1000,
-        rate_window: float = 3600.0,
+        rate_limit: int = RATE_LIMIT_DEFAULT,
+        rate_window: float = float(RATE_LIMIT_WINDOW_SECONDS),
         fail_rate: float = 0.0,
         drop_rate: float = 0.0,
         fault_seed: int | None = None,

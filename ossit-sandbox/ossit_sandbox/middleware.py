@@ -1,12 +1,13 @@
 """The outermost ASGI layer: everything that happens around a /v1/api request.
 
-First the body is read, up to :data:`MAX_BODY` bytes (beyond it a 413). Then for /v1/api,
-in order: count it, apply the rate limit (429 + Retry-After), refuse an encoded '/' in the
-path, inject a scripted or random fault (500/503 before anything changes), wait
-``--latency-ms``; for a write, open its transaction, replay a stored ``Idempotency-Key``
-answer or run the app and commit its write together with its stored answer; then either
-send the answer with the X-RateLimit-* headers or — for a dropped write — close the
-connection without a byte.
+First the body is read, up to the contract's ``REQUEST_BODY_MAX_BYTES`` (beyond it a 413).
+Then for /v1/api, in order: count it, apply the rate limit of a live domain's key (429 +
+Retry-After; a key that opens no domain gets no window, and the app's 401), refuse an
+encoded '/' in the path, inject a scripted or random fault (500/503 before anything
+changes), wait ``--latency-ms``; for a write, open its transaction, replay a stored
+``Idempotency-Key`` answer or run the app and commit its write together with its stored
+answer; then either send the answer with the X-RateLimit-* headers or — for a dropped
+write — close the connection without a byte.
 It sits outside FastAPI so it receives uvicorn's own ``send`` and can reach the socket.
 """
 
@@ -18,12 +19,13 @@ import os
 import signal
 from typing import Any
 
-import orjson
+from ossit_schemas import REQUEST_BODY_MAX_BYTES
 from starlette.types import Message, Receive, Scope, Send
 
-from ossit_sandbox.api.common import bearer_key
+from ossit_sandbox.auth import DomainCache, bearer_key, hash_key
 from ossit_sandbox.control import Control
 from ossit_sandbox.endpoints import Endpoints
+from ossit_sandbox.errors import ApiError
 from ossit_sandbox.faults import WRITE_METHODS
 from ossit_sandbox.idempotency import (
     Answer,
@@ -33,7 +35,6 @@ from ossit_sandbox.idempotency import (
     fingerprint,
     keeps,
 )
-from ossit_sandbox.store.domains import hash_key
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +43,7 @@ log = logging.getLogger(__name__)
 # restarted server must then replay the stored answer and apply nothing (tests/sandbox).
 CRASH_AFTER_COMMIT = "OSSIT_SANDBOX_CRASH_AFTER_COMMIT"
 
-CODES = {
-    400: "bad_request", 401: "unauthorized", 402: "payment_required", 403: "forbidden",
-    404: "not_found", 405: "method_not_allowed", 409: "conflict", 410: "gone",
-    413: "payload_too_large",
-    422: "invalid_request", 429: "rate_limited", 500: "internal_error", 502: "bad_gateway",
-    503: "service_unavailable", 504: "gateway_timeout",
-}  # fmt: skip
-
-
-# The largest request body read: a points batch of 1000 items is well under 1 MiB, so this
-# leaves room for anything valid while a client cannot make the server buffer gigabytes.
-MAX_BODY = 64 * 1024 * 1024
-_TOO_LARGE = f"the request body exceeds {MAX_BODY} bytes"
+_TOO_LARGE = f"the request body exceeds {REQUEST_BODY_MAX_BYTES} bytes"
 # Methods counted under their own name in the stats; any other token counts as OTHER, so
 # the counters' keys are bounded (with the endpoint templates) whatever clients send.
 COUNTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -78,10 +67,9 @@ async def send_json(send: Send, status: int, body: bytes, headers: Headers) -> N
 
 
 async def send_error(send: Send, status: int, message: str, headers: Headers) -> None:
-    """Send a contract error body for ``status``."""
-    code = CODES.get(status, "error")
-    body = orjson.dumps({"error": {"code": code, "message": message}})
-    await send_json(send, status, body, headers)
+    """Send the contract's error answer with the usual code of ``status``."""
+    error = ApiError.of_status(status, message)
+    await send_json(send, status, error.encoded(), headers)
 
 
 def declared_length(headers: dict[bytes, bytes]) -> int | None:
@@ -95,7 +83,7 @@ class ClientGone(Exception):
     """The client disconnected before its request body was complete."""
 
 
-async def read_limited(receive: Receive, limit: int = MAX_BODY) -> bytes | None:
+async def read_limited(receive: Receive, limit: int = REQUEST_BODY_MAX_BYTES) -> bytes | None:
     """The whole request body, or None as soon as it exceeds ``limit`` bytes.
 
     Counted while reading, so a chunked body (no Content-Length) is not read past the limit.
@@ -152,10 +140,16 @@ class SandboxMiddleware:
     """Rate limit, stats, faults and idempotency around the API app."""
 
     def __init__(
-        self, app: Any, control: Control, writes: WriteRequests, endpoints: Endpoints
+        self,
+        app: Any,
+        control: Control,
+        domains: DomainCache,
+        writes: WriteRequests,
+        endpoints: Endpoints,
     ) -> None:
         self.app = app
         self.control = control
+        self.domains = domains
         self.writes = writes
         self.endpoints = endpoints
         self.latency = control.settings.latency_ms / 1000.0
@@ -171,7 +165,7 @@ class SandboxMiddleware:
         # refused before reading a byte, a chunked body as soon as it passes it.
         declared = declared_length(request_headers)
         try:
-            too_large = declared is not None and declared > MAX_BODY
+            too_large = declared is not None and declared > REQUEST_BODY_MAX_BYTES
             body = None if too_large else await read_limited(receive)
         except ClientGone:
             return  # nothing to answer, nothing done
@@ -189,13 +183,17 @@ class SandboxMiddleware:
         endpoint = self.endpoints.match(scope["path"])
         counted = method if method in COUNTED_METHODS else "OTHER"
         stats.by_endpoint[f"{counted} {endpoint[0] if endpoint else UNKNOWN_ENDPOINT}"] += 1
-        decision = self.control.limiter.hit(key)
-        headers = decision.headers()
-        if not decision.allowed:
-            stats.rate_limited += 1
-            message = f"rate limit of {decision.limit} requests exceeded; retry later"
-            await send_error(send, 429, message, headers)
-            return
+        headers: Headers = []
+        # Only a live domain's key gets a rate window: keys that open nothing are answered
+        # 401 by the app, and could otherwise fill the limiter's table without end.
+        if key and self.domains.get(key) is not None:
+            decision = self.control.limiter.hit(key)
+            headers = decision.headers()
+            if not decision.allowed:
+                stats.rate_limited += 1
+                message = f"rate limit of {decision.limit} requests exceeded; retry later"
+                await send_error(send, 429, message, headers)
+                return
         if b"%2f" in scope.get("raw_path", b"").lower():
             # Routing sees %2F decoded, as a separator: `/statistics/g/s%2Fpoints` would reach
             # the points of g/s. No name contains '/', so such a segment names nothing.

@@ -7,19 +7,13 @@ the field, batch endpoints collect one per bad item with the item's index.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, overload
+
+from ossit_schemas import METADATA_MAX_DEPTH, NAME_MAX_LENGTH, name_problem
 
 from ossit_sandbox import timefmt
-from ossit_sandbox.errors import ApiError
-from ossit_sandbox.ids import has_id_form
-
-MAX_NAME = 255
-# Deepest nesting accepted in free-form JSON (an interval's ``metadata``). orjson refuses to
-# write more than 254 levels, so a deeper object would be stored but never answered (a 500);
-# 64 is far beyond any real metadata and keeps the check cheap.
-MAX_JSON_DEPTH = 64
+from ossit_sandbox.errors import ApiError, invalid
 
 
 class FieldError(ValueError):
@@ -32,7 +26,7 @@ class FieldError(ValueError):
 
     def api_error(self) -> ApiError:
         """The 422 answer for a single-object endpoint."""
-        return ApiError(422, "invalid_request", str(self), field=self.field)
+        return invalid(self.field, self.message)
 
 
 def json_object(body: Any, field: str = "body") -> dict[str, Any]:
@@ -42,6 +36,10 @@ def json_object(body: Any, field: str = "body") -> dict[str, Any]:
     return body
 
 
+@overload
+def label(body: Mapping[str, Any], field: str = ..., *, required: Literal[True] = ...) -> str: ...
+@overload
+def label(body: Mapping[str, Any], field: str = ..., *, required: bool) -> str | None: ...
 def label(body: Mapping[str, Any], field: str = "name", *, required: bool = True) -> str | None:
     """A name that never travels in a path (a domain's): 1 to 255 characters, not null."""
     if field not in body:
@@ -49,54 +47,43 @@ def label(body: Mapping[str, Any], field: str = "name", *, required: bool = True
             raise FieldError(field, "is required")
         return None
     value = body[field]
-    if not isinstance(value, str) or not value or len(value) > MAX_NAME:
-        raise FieldError(field, f"must be a non-empty string of at most {MAX_NAME} characters")
+    if not isinstance(value, str) or not value or len(value) > NAME_MAX_LENGTH:
+        raise FieldError(
+            field, f"must be a non-empty string of at most {NAME_MAX_LENGTH} characters"
+        )
     return value
 
 
+@overload
+def name(body: Mapping[str, Any], field: str = ..., *, required: Literal[True] = ...) -> str: ...
+@overload
+def name(body: Mapping[str, Any], field: str = ..., *, required: bool) -> str | None: ...
 def name(body: Mapping[str, Any], field: str = "name", *, required: bool = True) -> str | None:
     """A group or statistic name, in a body or batch item: a :func:`label` that a path can carry.
 
     Such a name is also a path segment, so it is refused when no request could address it
-    (see :func:`_unaddressable`); refusing it at creation keeps every name usable by path.
+    or a path would read it as an id (the contract's :func:`ossit_schemas.name_problem`);
+    refusing it at creation keeps every name usable by path.
     """
     value = label(body, field, required=required)
-    if value is not None and (reason := _unaddressable(value)) is not None:
+    if value is not None and (reason := name_problem(value)) is not None:
         raise FieldError(field, reason)
     return value
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _unaddressable(value: str) -> str | None:
-    """Why no path could address a name, or could read it only as an id; None when fine."""
-    if "/" in value:
-        return "must not contain '/': a name is one path segment, and %2F is decoded before routing"
-    if value in (".", ".."):
-        return "must not be '.' or '..': HTTP clients remove such path segments"
-    if _CONTROL.search(value):
-        return (
-            "must not contain control characters (U+0000 to U+001F, U+007F):"
-            " they cannot travel safely in a path or a log line"
-        )
-    if has_id_form(value):
-        return (
-            "must not have the form of an id (grp_, stat_, pt_ or int_ followed by digits):"
-            " in a path that form means the id, and a body takes names only"
-        )
-    return None
-
-
 def json_document(body: Mapping[str, Any], field: str) -> dict[str, Any] | None:
-    """A free-form JSON object (or null) nested at most :data:`MAX_JSON_DEPTH` levels."""
+    """A free-form JSON object (or null) nested at most ``METADATA_MAX_DEPTH`` levels.
+
+    orjson refuses to write more than 254 levels, so a deeper object would be stored but
+    never answered (a 500); the contract's 64 is far beyond any real metadata.
+    """
     value = body.get(field)
     if value is None:
         return None
     if not isinstance(value, dict):
         raise FieldError(field, "must be a JSON object or null")
     level: list[Any] = [value]
-    for _ in range(MAX_JSON_DEPTH):
+    for _ in range(METADATA_MAX_DEPTH):
         level = [
             child
             for container in level
@@ -105,7 +92,7 @@ def json_document(body: Mapping[str, Any], field: str) -> dict[str, Any] | None:
         ]
         if not level:
             return value
-    raise FieldError(field, f"must not be nested more than {MAX_JSON_DEPTH} levels deep")
+    raise FieldError(field, f"must not be nested more than {METADATA_MAX_DEPTH} levels deep")
 
 
 def text(body: Mapping[str, Any], field: str) -> str | None:

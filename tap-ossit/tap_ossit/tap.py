@@ -9,7 +9,7 @@ from functools import cached_property
 
 from ossit_client import OssitClient
 from ossit_client.settings import connection_setting_errors, settings_schema
-from ossit_schemas import RECORD_TYPES
+from ossit_schemas import PAGE_SIZE_MAX, RECORD_TYPES
 from ossit_sync.failure import describe, fail
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
@@ -42,10 +42,10 @@ _OWN_SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "page_size",
-        th.IntegerType(minimum=1, maximum=1000),
-        default=1000,
+        th.IntegerType(minimum=1, maximum=PAGE_SIZE_MAX),
+        default=PAGE_SIZE_MAX,
         title="Page size",
-        description="Records per list request (the API's maximum is 1000).",
+        description=f"Records per list request (the API's maximum is {PAGE_SIZE_MAX}).",
     ),
     th.Property(
         "include_deleted",

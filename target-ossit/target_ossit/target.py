@@ -13,7 +13,7 @@ from typing import Any
 
 from ossit_client import OssitClient
 from ossit_client.settings import connection_setting_errors, settings_schema
-from ossit_schemas import RECORD_TYPES
+from ossit_schemas import BATCH_SIZE_MAX, RECORD_TYPES
 from ossit_sync.failure import describe, fail
 from ossit_sync.loading import BatchLoader, held_back_error
 from singer_sdk import typing as th
@@ -23,9 +23,6 @@ from target_ossit._sdk import SdkTarget, TerminatedError
 from target_ossit.errors import UnknownStreamError
 from target_ossit.reader import NumberedSingerReader
 from target_ossit.sinks import SINKS, OssitSink
-
-MAX_BATCH_SIZE = 1000
-"""The API's limit of items per batch request."""
 
 
 class TargetOssit(SdkTarget):
@@ -38,9 +35,11 @@ class TargetOssit(SdkTarget):
         th.PropertiesList(
             th.Property(
                 "batch_size",
-                th.IntegerType(minimum=1, maximum=MAX_BATCH_SIZE),
-                default=MAX_BATCH_SIZE,
-                description="Points or intervals sent per batch request (at most 1000).",
+                th.IntegerType(minimum=1, maximum=BATCH_SIZE_MAX),
+                default=BATCH_SIZE_MAX,
+                description=(
+                    f"Points or intervals sent per batch request (at most {BATCH_SIZE_MAX})."
+                ),
             ),
             th.Property(
                 "stream_kinds",
@@ -119,7 +118,7 @@ class TargetOssit(SdkTarget):
     @cached_property
     def batch_size(self) -> int:
         """Records per batch: ``batch_size``, or the SDK's ``batch_size_rows`` if smaller."""
-        size = self.config.get("batch_size") or MAX_BATCH_SIZE
+        size = self.config.get("batch_size") or BATCH_SIZE_MAX
         rows = self.config.get("batch_size_rows")
         return min(size, rows) if rows else size
 

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import pytest
 from ossit_sandbox.launcher import SandboxServer
-from ossit_sandbox.validate import MAX_JSON_DEPTH
+from ossit_schemas import METADATA_MAX_DEPTH
 from sandbox_api import Api
 
 EDGE_TIMESTAMPS = [
@@ -92,7 +92,7 @@ def test_timestamps_at_the_edges_that_stay_in_the_calendar_work(api: Api) -> Non
     api.ok(api.get("/intervals", updated_since="0001-01-01T00:00:00Z"))
 
 
-@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 255, 600])
+@pytest.mark.parametrize("depth", [METADATA_MAX_DEPTH + 1, 255, 600])
 def test_metadata_nested_too_deep_is_422_naming_metadata(api: Api, depth: int) -> None:
     api.ok(api.post("/statistic-groups", {"name": "g"}), 201)
     body = {"group": "g", "type": "run", "start": "2026-01-01T00:00:00Z"}
@@ -105,7 +105,7 @@ def test_metadata_nested_too_deep_is_422_naming_metadata(api: Api, depth: int) -
 
 def test_metadata_at_the_depth_limit_is_stored_and_answered(api: Api) -> None:
     api.ok(api.post("/statistic-groups", {"name": "g"}), 201)
-    deep = _nested(MAX_JSON_DEPTH)
+    deep = _nested(METADATA_MAX_DEPTH)
     body = {"group": "g", "type": "run", "start": "2026-01-01T00:00:00Z", "metadata": deep}
     created = api.ok(api.post("/intervals", body), 201)
     assert api.ok(api.get(f"/intervals/{created['id']}"))["metadata"] == deep

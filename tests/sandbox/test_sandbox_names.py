@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from ossit_sandbox.ids import has_id_form, parse_id
+from ossit_schemas import has_id_form, parse_id
 from sandbox_api import Api
 
 DAY = "2026-01-01"
@@ -46,13 +46,13 @@ def _error(answer: Any, status: int, code: str) -> dict[str, Any]:
 
 
 def test_an_id_is_only_its_canonical_form() -> None:
-    assert parse_id("grp_12", "grp_") == 12
-    assert parse_id("int_" + "9" * 18, "int_") == int("9" * 18)
+    assert parse_id("statistic_groups", "grp_12") == 12
+    assert parse_id("intervals", "int_" + "9" * 18) == int("9" * 18)
     not_ids = ["grp_012", "grp_0", "grp_+1", "grp_-1", "grp_ 1", "grp_1 ", "grp_1\n", "grp_",
                "grp_1e3", "GRP_1", "stat_1", "grp_" + "1" * 19,
                "grp_\u0661", "grp_\uff11"]  # fmt: skip
     for text in not_ids:
-        assert parse_id(text, "grp_") is None, text
+        assert parse_id("statistic_groups", text) is None, text
     for text in ("grp_1", "stat_012", "pt_0", "int_99999999999999999999"):
         assert has_id_form(text), text
     for text in ("grp_", "grp_\u0661", "grp_1x", "Grp_1", "grp_ 1", "xgrp_1", "grp_1\n"):

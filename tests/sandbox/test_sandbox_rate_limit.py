@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+import uuid
 
+import pytest
+from ossit_sandbox import ratelimit
 from ossit_sandbox.launcher import SandboxServer
+from ossit_sandbox.ratelimit import RateLimiter
 from sandbox_api import Api
 
 
@@ -63,3 +67,37 @@ def test_refused_requests_change_nothing(sandbox_factory, make_api) -> None:
     server.reset_stats(api.key)  # also forgets the window
     names = [g["name"] for g in api.ok(api.get("/statistic-groups"))["data"]]
     assert names == ["kept"]
+
+
+def test_keys_that_open_no_domain_get_no_window(sandbox_factory, make_api) -> None:
+    """Regression: windows were an LRU of 10,000 keys, so a flood of random keys evicted a
+    live domain's window and handed it a fresh limit. Now only live domains get one."""
+    server: SandboxServer = sandbox_factory(rate_limit=2, rate_window=3600)
+    api = make_api(server, server.create_domain("limited"))
+    assert [api.get("/points").status_code for _ in range(3)] == [200, 200, 429]
+    stranger = make_api(server, None)
+    for _ in range(200):
+        stranger.session.headers["Authorization"] = f"Bearer dk_{uuid.uuid4().hex}"
+        answer = stranger.get("/points")
+        assert answer.status_code == 401
+        assert not any(name.startswith("x-ratelimit") for name in answer.headers), answer.headers
+    refused = api.get("/points")
+    assert refused.status_code == 429
+    assert _limits(refused)[:2] == (2, 0)
+    assert int(refused.headers["retry-after"]) > 3500
+
+
+def test_a_window_is_only_forgotten_once_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ratelimit, "FIRST_SWEEP", 4)
+    limiter = RateLimiter(limit=1, window=60)
+    assert limiter.hit("busy", now=0).allowed
+    for n in range(50):  # the sweeps at 4, 8, 16 and 32 windows find all live: none goes
+        assert limiter.hit(f"domain-{n}", now=30).allowed
+    assert not limiter.hit("busy", now=59).allowed
+    # Private table, read on purpose: which windows it holds is what this test is about.
+    assert len(limiter._windows) == 51
+    for n in range(50, 64):  # the sweep at 64 windows finds "busy" empty, and only it
+        assert limiter.hit(f"domain-{n}", now=61).allowed
+    assert "busy" not in limiter._windows and len(limiter._windows) == 64
+    assert not limiter.hit("domain-0", now=61).allowed
+    assert limiter.hit("busy", now=61).allowed  # what it dropped held nothing

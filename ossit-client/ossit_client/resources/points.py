@@ -6,6 +6,8 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
+from ossit_schemas import PAGE_SIZE_MAX
+
 from .._pagination import Paginator
 from ._resource import Resource
 
@@ -22,7 +24,7 @@ class Points(Resource):
         to_date: str | None = None,
         updated_since: str | None = None,
         include_deleted: bool = False,
-        limit: int = 1000,
+        limit: int = PAGE_SIZE_MAX,
     ) -> Paginator:
         """Every point (filtered as given), oldest change first."""
         params = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ossit_schemas import PAGE_SIZE_MAX
+
 from .._pagination import Paginator
 from ._resource import Resource, present
 
@@ -14,7 +16,11 @@ class StatisticGroups(Resource):
     """List, read, create, update and delete statistic groups (``group`` is a name or an id)."""
 
     def list(
-        self, *, updated_since: str | None = None, include_deleted: bool = False, limit: int = 1000
+        self,
+        *,
+        updated_since: str | None = None,
+        include_deleted: bool = False,
+        limit: int = PAGE_SIZE_MAX,
     ) -> Paginator:
         """Every group, oldest change first."""
         params = {

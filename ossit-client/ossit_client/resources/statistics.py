@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ossit_schemas import PAGE_SIZE_MAX
+
 from .._pagination import Paginator
 from ._resource import Resource, present
 
@@ -19,7 +21,7 @@ class Statistics(Resource):
         group: str | None = None,
         updated_since: str | None = None,
         include_deleted: bool = False,
-        limit: int = 1000,
+        limit: int = PAGE_SIZE_MAX,
     ) -> Paginator:
         """Every statistic (of one group if given), oldest change first."""
         params = {

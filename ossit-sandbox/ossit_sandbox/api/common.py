@@ -1,4 +1,8 @@
-"""What every route shares: auth, body and list-parameter parsing, JSON answers."""
+"""What every route shares: body and list-parameter parsing, JSON answers, the thread pool.
+
+Authentication is :mod:`ossit_sandbox.auth`'s; the limits come from the contract
+(:mod:`ossit_schemas.contract`), so the sandbox enforces exactly what the client is told.
+"""
 
 from __future__ import annotations
 
@@ -9,81 +13,27 @@ from typing import Any, ParamSpec, TypeVar
 
 import orjson
 from fastapi import Request, Response
+from ossit_schemas import BATCH_SIZE_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
 from starlette.concurrency import run_in_threadpool
 
 from ossit_sandbox import timefmt, validate
-from ossit_sandbox.errors import ApiError
+from ossit_sandbox.errors import ApiError, invalid_items
 from ossit_sandbox.store.db import Store
-from ossit_sandbox.store.domains import Domain, find_domain_by_hash, hash_key
 from ossit_sandbox.store.listing import ListQuery, decode_cursor
 from ossit_sandbox.validate import FieldError
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-MAX_LIMIT = 1000
-MAX_BATCH = 1000
-_LIMIT = re.compile(r"[0-9]{1,4}", re.ASCII)
-
-
-class DomainCache:
-    """Key hash → live domain, so authenticating a request costs no query after the first.
-
-    Only live domains are cached (never the keys that found none), so its size is bounded
-    by the database's domains, not by what callers send.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._domains: dict[str, Domain] = {}
-
-    def get(self, key: str) -> Domain | None:
-        """The live domain of a (clear) key, if any."""
-        key_hash = hash_key(key)
-        domain = self._domains.get(key_hash)
-        if domain is None:
-            domain = find_domain_by_hash(self.store, key_hash)
-            if domain is not None:
-                self._domains[key_hash] = domain
-        return domain
-
-    def put(self, domain: Domain) -> None:
-        """Remember a changed domain."""
-        self._domains[domain.key_hash] = domain
-
-    def forget(self, key_hash: str) -> None:
-        """Drop a deleted domain."""
-        self._domains.pop(key_hash, None)
-
-
-def bearer_key(header: str | None) -> str | None:
-    """The key of an ``Authorization: Bearer <key>`` header."""
-    if header is None:
-        return None
-    scheme, _, key = header.partition(" ")
-    key = key.strip()
-    return key if scheme.lower() == "bearer" and key else None
+# Not str.isdigit: it accepts other scripts' digits (fullwidth, Arabic-Indic), which int()
+# reads too. No more digits than the largest limit has, so int() never reads a huge number.
+_LIMIT = re.compile(f"[0-9]{{1,{len(str(PAGE_SIZE_MAX))}}}")
 
 
 def store_of(request: Request) -> Store:
     """The app's store."""
-    return request.app.state.store
-
-
-def presented_key(request: Request) -> str:
-    """The request's Bearer key; 401 when there is none."""
-    key = bearer_key(request.headers.get("authorization"))
-    if key is None:
-        raise ApiError(401, "unauthorized", "missing Authorization: Bearer <domain key> header")
-    return key
-
-
-def current_domain(request: Request) -> Domain:
-    """The domain of the request's key; 401 when the key is missing or unknown."""
-    domain = request.app.state.domains.get(presented_key(request))
-    if domain is None:
-        raise ApiError(401, "unauthorized", "unknown or retired domain key")
-    return domain
+    store: Store = request.app.state.store
+    return store
 
 
 def answer(data: Any, status: int = 200) -> Response:
@@ -132,12 +82,10 @@ def list_query(request: Request) -> ListQuery:
     """``limit``, ``cursor``, ``updated_since`` and ``include_deleted`` of a list request."""
     params = request.query_params
     raw_limit = params.get("limit")
-    limit = 100
+    limit = PAGE_SIZE_DEFAULT
     if raw_limit is not None:
-        # Not str.isdigit: it accepts other scripts' digits (fullwidth, Arabic-Indic), which
-        # int() reads too.
-        if not _LIMIT.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
-            raise FieldError("limit", f"must be an integer from 1 to {MAX_LIMIT}").api_error()
+        if not _LIMIT.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= PAGE_SIZE_MAX:
+            raise FieldError("limit", f"must be an integer from 1 to {PAGE_SIZE_MAX}").api_error()
         limit = int(raw_limit)
     cursor = params.get("cursor")
     since = params.get("updated_since")
@@ -171,8 +119,8 @@ def batch_items(body: dict[str, Any], field: str, parse: Callable[[Any], T]) -> 
     raw_items = body.get(field)
     if not isinstance(raw_items, list):
         raise FieldError(field, "is required, an array of items").api_error()
-    if len(raw_items) > MAX_BATCH:
-        raise FieldError(field, f"must have at most {MAX_BATCH} items").api_error()
+    if len(raw_items) > BATCH_SIZE_MAX:
+        raise FieldError(field, f"must have at most {BATCH_SIZE_MAX} items").api_error()
     parsed: list[T] = []
     errors: list[dict[str, Any]] = []
     for index, raw in enumerate(raw_items):
@@ -181,5 +129,5 @@ def batch_items(body: dict[str, Any], field: str, parse: Callable[[Any], T]) -> 
         except FieldError as exc:
             errors.append({"index": index, "field": exc.field, "message": exc.message})
     if errors:
-        raise ApiError(422, "invalid_items", f"{len(errors)} item(s) are invalid", items=errors)
+        raise invalid_items(f"{len(errors)} item(s) are invalid", errors)
     return parsed

@@ -7,22 +7,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from ossit_sandbox.api.common import answer, bearer_key, read_body
+from ossit_sandbox.api.common import answer, read_body
+from ossit_sandbox.auth import presented_key
 from ossit_sandbox.control import Control
-from ossit_sandbox.errors import ApiError, invalid
+from ossit_sandbox.errors import invalid
 
 router = APIRouter(prefix="/_sandbox")
 
 
 def _control(request: Request) -> Control:
-    return request.app.state.control
-
-
-def _key(request: Request) -> str:
-    key = bearer_key(request.headers.get("authorization"))
-    if key is None:
-        raise ApiError(401, "unauthorized", "missing Authorization: Bearer <domain key> header")
-    return key
+    control: Control = request.app.state.control
+    return control
 
 
 @router.get("/health")
@@ -34,13 +29,13 @@ async def health() -> Response:
 @router.get("/stats")
 async def stats(request: Request) -> Response:
     """The counters of the caller's key."""
-    return answer(_control(request).stats(_key(request)).as_dict())
+    return answer(_control(request).stats(presented_key(request)).as_dict())
 
 
 @router.post("/stats/reset")
 async def reset_stats(request: Request) -> Response:
     """Zero the caller's counters and rate-limit window."""
-    key = _key(request)
+    key = presented_key(request)
     _control(request).reset_stats(key)
     return answer(_control(request).stats(key).as_dict())
 
@@ -97,7 +92,7 @@ def _fault_spec(body: dict[str, Any]) -> dict[str, Any]:
 @router.post("/faults")
 async def add_fault(request: Request) -> Response:
     """Script the next ``count`` matching requests of the caller's key to fail."""
-    key = _key(request)
+    key = presented_key(request)
     spec = _fault_spec(await read_body(request))
     _control(request).faults.add(key, spec)
     return answer(spec, 201)
@@ -106,5 +101,5 @@ async def add_fault(request: Request) -> Response:
 @router.delete("/faults")
 async def clear_faults(request: Request) -> Response:
     """Remove the caller's scripted faults."""
-    _control(request).faults.clear(_key(request))
+    _control(request).faults.clear(presented_key(request))
     return answer({"cleared": True})

@@ -8,19 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ossit_sandbox import timefmt, validate
-from ossit_sandbox.api.common import (
-    answer,
-    checked,
-    current_domain,
-    presented_key,
-    read_body,
-    run,
-)
+from ossit_sandbox import auth, timefmt, validate
+from ossit_sandbox.api.common import answer, checked, read_body, run
 from ossit_sandbox.api.common import store_of as store
+from ossit_sandbox.auth import current_domain, hash_key, presented_key
 from ossit_sandbox.errors import ApiError
 from ossit_sandbox.store import domains
-from ossit_sandbox.store.domains import Domain, hash_key
+from ossit_sandbox.store.domains import Domain
 from ossit_sandbox.validate import FieldError
 
 router = APIRouter(prefix="/v1/api/domains")
@@ -50,7 +44,7 @@ async def create_domain(request: Request) -> Response:
     body = await read_body(request)
     name = checked(validate.label, body)
     time_zone = _time_zone(body, "UTC")
-    created = await run(domains.create_domain, store(request), str(name), time_zone)
+    created = await run(auth.create_domain, store(request), name, time_zone)
     return answer(created.domain.record(created.key), 201)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ossit_sandbox import validate
-from ossit_sandbox.api.common import answer, checked, current_domain, list_query, read_body, run
+from ossit_sandbox.api.common import answer, checked, list_query, read_body, run
 from ossit_sandbox.api.common import store_of as store
+from ossit_sandbox.auth import current_domain
 from ossit_sandbox.store import groups
 
 router = APIRouter(prefix="/v1/api/statistic-groups")

@@ -6,25 +6,16 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
+from ossit_schemas import ID_PREFIXES, INTERVAL_TYPES, NAME_MAX_LENGTH, parse_id
 
 from ossit_sandbox import validate
-from ossit_sandbox.api.common import (
-    answer,
-    batch_items,
-    checked,
-    current_domain,
-    list_query,
-    read_body,
-    run,
-)
+from ossit_sandbox.api.common import answer, batch_items, checked, list_query, read_body, run
 from ossit_sandbox.api.common import store_of as store
-from ossit_sandbox.ids import parse_id
+from ossit_sandbox.auth import current_domain
 from ossit_sandbox.store import intervals
 from ossit_sandbox.validate import FieldError
 
 router = APIRouter(prefix="/v1/api/intervals")
-
-TYPES = ("run", "batch", "state", "custom")
 
 
 def interval_fields(body: dict[str, Any]) -> dict[str, Any]:
@@ -32,8 +23,8 @@ def interval_fields(body: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if "external_id" in body:
         external_id = validate.text(body, "external_id")
-        if external_id is not None and not 1 <= len(external_id) <= validate.MAX_NAME:
-            raise FieldError("external_id", "must be 1 to 255 characters or null")
+        if external_id is not None and not 1 <= len(external_id) <= NAME_MAX_LENGTH:
+            raise FieldError("external_id", f"must be 1 to {NAME_MAX_LENGTH} characters or null")
         fields["external_id"] = external_id
     if "group" in body:
         fields["group"] = validate.name(body, "group")
@@ -41,7 +32,7 @@ def interval_fields(body: dict[str, Any]) -> dict[str, Any]:
         if field in body:
             fields[field] = validate.text(body, field)
     if "type" in body:
-        fields["type"] = validate.choice(body, "type", TYPES, None)
+        fields["type"] = validate.choice(body, "type", INTERVAL_TYPES, None)
     if "start" in body:
         fields["start"] = validate.timestamp(body, "start", nullable=False)
     if "end" in body:
@@ -61,7 +52,7 @@ async def list_intervals(request: Request) -> Response:
     query = list_query(request)
     kind = request.query_params.get("type")
     if kind is not None:
-        checked(validate.choice, {"type": kind}, "type", TYPES, None)
+        checked(validate.choice, {"type": kind}, "type", INTERVAL_TYPES, None)
     group = request.query_params.get("group")
     page = await run(intervals.list_intervals, store(request), domain.id, query, group, kind)
     return answer(page)
@@ -82,9 +73,9 @@ def _batch_item(raw: Any) -> dict[str, Any]:
     iid = None
     if item.get("id") is not None:
         ref = item["id"]
-        iid = parse_id(ref, "int_") if isinstance(ref, str) else None
+        iid = parse_id("intervals", ref) if isinstance(ref, str) else None
         if iid is None:
-            raise FieldError("id", "must be an interval id such as int_12")
+            raise FieldError("id", f"must be an interval id such as {ID_PREFIXES['intervals']}12")
     return {"id": iid, "delete": validate.boolean(item, "delete"), "fields": interval_fields(item)}
 
 

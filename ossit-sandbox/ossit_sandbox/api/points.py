@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from ossit_schemas import DEFAULT_POINT_METHOD, POINT_METHODS, POINT_METHODS_WITH_VALUE
 
 from ossit_sandbox import validate
 from ossit_sandbox.api.common import (
     answer,
     batch_items,
     checked,
-    current_domain,
     list_query,
     query_date,
     read_body,
     run,
 )
 from ossit_sandbox.api.common import store_of as store
-from ossit_sandbox.store import points, statistics
+from ossit_sandbox.auth import current_domain
+from ossit_sandbox.store import points
 
 router = APIRouter(prefix="/v1/api/points")
 
@@ -30,7 +31,7 @@ async def list_points(request: Request) -> Response:
     query = list_query(request)
     params = request.query_params
     page = await run(
-        statistics.list_points, store(request), domain.id, query,
+        points.list_points, store(request), domain.id, query,
         group=params.get("group"), statistic=params.get("statistic"),
         from_date=query_date(request, "from_date"), to_date=query_date(request, "to_date"),
     )  # fmt: skip
@@ -43,14 +44,14 @@ def _point_item(item: Any) -> points.PointWrite:
     statistic = validate.name(item, "statistic")
     day = validate.date(item, "reference_date", None)
     # Every field present is checked, a delete's too: the document's item schema holds.
-    method = validate.choice(item, "method", points.METHODS, "set")
+    method = validate.choice(item, "method", POINT_METHODS, DEFAULT_POINT_METHOD)
     delete = validate.boolean(item, "delete")
     value = validate.number(
-        item, "value", required=not delete and method in ("set", "add", "subtract")
+        item, "value", required=not delete and method in POINT_METHODS_WITH_VALUE
     )
     if delete:
-        return points.PointWrite(str(group), str(statistic), day, delete=True)
-    return points.PointWrite(str(group), str(statistic), day, value, method)
+        return points.PointWrite(group, statistic, day, delete=True)
+    return points.PointWrite(group, statistic, day, value, method)
 
 
 @router.post("/batch")

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from ossit_schemas import DEFAULT_POINT_METHOD, POINT_METHODS, POINT_METHODS_WITH_VALUE
 
 from ossit_sandbox import timefmt, validate
-from ossit_sandbox.api.common import (
-    answer,
-    checked,
-    current_domain,
-    list_query,
-    query_date,
-    read_body,
-    run,
-)
+from ossit_sandbox.api.common import answer, checked, list_query, query_date, read_body, run
 from ossit_sandbox.api.common import store_of as store
+from ossit_sandbox.auth import current_domain
 from ossit_sandbox.errors import invalid
 from ossit_sandbox.store import points, statistics
 
@@ -61,8 +55,8 @@ async def update_value(request: Request, group: str, statistic: str) -> Response
     """Apply set/increment/decrement/add/subtract to one day; answers the statistic."""
     domain = current_domain(request)
     body = await read_body(request)
-    method = checked(validate.choice, body, "method", points.METHODS, "set")
-    value = checked(validate.number, body, "value", required=method in ("set", "add", "subtract"))
+    method = checked(validate.choice, body, "method", POINT_METHODS, DEFAULT_POINT_METHOD)
+    value = checked(validate.number, body, "value", required=method in POINT_METHODS_WITH_VALUE)
     day = checked(validate.date, body, "reference_date", timefmt.today_in(domain.time_zone))
     change = points.PointWrite(group, statistic, day, value, method)
     return answer(await run(points.update_value, store(request), domain.id, change))
@@ -105,6 +99,6 @@ async def list_statistic_points(request: Request, group: str, statistic: str) ->
     domain = current_domain(request)
     query = list_query(request)
     page = await run(
-        statistics.list_statistic_points, store(request), domain.id, group, statistic, query
+        points.list_statistic_points, store(request), domain.id, group, statistic, query
     )
     return answer(page)

@@ -1,29 +1,15 @@
 """Domains: one customer each, identified by a secret key, owning everything else.
 
-The database holds only the SHA-256 of each key (:func:`hash_key`), as any server stores API
-keys: a leaked database file reveals no key. A lookup hashes the presented key; the clear key
-exists once, in the answer that creates the domain (:class:`NewDomain`), and afterwards only
-in the requests of its holder.
+Rows hold the key's hash only; issuing keys and hashing them is :mod:`ossit_sandbox.auth`'s.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from ossit_sandbox.store.db import Store
 from ossit_sandbox.timefmt import format_us, now_us
-
-
-def hash_key(key: str) -> str:
-    """The stored form of a domain key (hex SHA-256 of its UTF-8 text).
-
-    An unsalted fast hash suffices: keys are 192 random bits, not passwords, so there is
-    nothing to guess by brute force, and a lookup stays one indexed query.
-    """
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -47,25 +33,11 @@ class Domain:
         }
 
 
-@dataclass(frozen=True)
-class NewDomain:
-    """A domain just created, with its clear key: the only moment the server knows it."""
-
-    domain: Domain
-    key: str
-
-    def __repr__(self) -> str:
-        # The key is a secret: never let it reach a log line or a traceback.
-        return f"NewDomain({self.domain!r})"
-
-
 _COLUMNS = "id, key, name, time_zone, created_at"
 
 
-def create_domain(store: Store, name: str, time_zone: str = "UTC") -> NewDomain:
-    """A new domain with a fresh random key (stored hashed; returned clear, once)."""
-    key = "dk_" + secrets.token_urlsafe(24)
-    key_hash = hash_key(key)
+def insert_domain(store: Store, key_hash: str, name: str, time_zone: str) -> Domain:
+    """A new domain whose key hashes to ``key_hash``."""
     created_at = format_us(now_us())
     with store.write(None) as tx:
         cur = tx.conn.execute(
@@ -73,12 +45,7 @@ def create_domain(store: Store, name: str, time_zone: str = "UTC") -> NewDomain:
             (key_hash, name, time_zone, created_at),
         )
         domain_id = int(cur.lastrowid or 0)
-    return NewDomain(Domain(domain_id, key_hash, name, time_zone, created_at), key)
-
-
-def find_domain(store: Store, key: str) -> Domain | None:
-    """The live domain holding ``key`` (the clear key a request presents), if any."""
-    return find_domain_by_hash(store, hash_key(key))
+    return Domain(domain_id, key_hash, name, time_zone, created_at)
 
 
 def find_domain_by_hash(store: Store, key_hash: str) -> Domain | None:

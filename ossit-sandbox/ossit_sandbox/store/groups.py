@@ -26,7 +26,7 @@ def resolve_group(conn: sqlite3.Connection, domain_id: int, ref: str) -> int:
     A ``ref`` that parses as a group id is that id only, anything else a name only (see
     :mod:`ossit_sandbox.ids`), so a missing name never reaches the group whose id it reads as.
     """
-    gid = find_live(conn, "groups", ("domain_id", domain_id), *ref_column(ref, "grp_"))
+    gid = find_live(conn, "groups", ("domain_id", domain_id), *ref_column(ref, "statistic_groups"))
     if gid is None:
         raise not_found("statistic group", ref)
     return gid

@@ -9,8 +9,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ossit_sandbox.errors import ApiError, conflict, invalid, not_found
-from ossit_sandbox.ids import parse_id
+from ossit_schemas import ID_PREFIXES, parse_id
+
+from ossit_sandbox.errors import ApiError, conflict, invalid, invalid_items, not_found
 from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.groups import find_group, insert_group
 from ossit_sandbox.store.listing import ListQuery, list_page, ref_filter
@@ -59,7 +60,7 @@ def upsert_interval(
     """
     row = _existing(tx.conn, domain_id, iid, fields.get("external_id"))
     if iid is not None and (row is None or (live_only and row[1] is not None)):
-        raise not_found("interval", f"int_{iid}")
+        raise not_found("interval", f"{ID_PREFIXES['intervals']}{iid}")
     if row is None:
         missing = [name for name in _REQUIRED_ON_CREATE if fields.get(name) is None]
         if missing:
@@ -108,7 +109,7 @@ def _tombstone(tx: Tx, domain_id: int, iid: int | None, external_id: str | None)
 
 def resolve_interval_id(ref: str) -> int:
     """The integer id of ``int_…``; 404 for anything else."""
-    iid = parse_id(ref, "int_")
+    iid = parse_id("intervals", ref)
     if iid is None:
         raise not_found("interval", ref)
     return iid
@@ -177,7 +178,7 @@ def write_batch(
             if iid is not None:
                 iids.append(iid)
         if errors:
-            raise ApiError(422, "invalid_items", f"{len(errors)} item(s) are invalid", items=errors)
+            raise invalid_items(f"{len(errors)} item(s) are invalid", errors)
         return fetch_by_ids(tx.conn, INTERVALS, iids)
 
 
@@ -188,7 +189,7 @@ def list_intervals(
     where: list[str] = []
     args: list[Any] = []
     if group is not None:
-        clause, arg = ref_filter("g", "grp_", group)
+        clause, arg = ref_filter("g", "statistic_groups", group)
         where.append(clause)
         args.append(arg)
     if kind is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from ossit_schemas import PAGE_SIZE_DEFAULT
 
 from ossit_sandbox.errors import invalid
 from ossit_sandbox.ids import ref_column
@@ -25,7 +26,7 @@ from ossit_sandbox.store.records import RecordType
 class ListQuery:
     """The parameters every list takes."""
 
-    limit: int = 100
+    limit: int = PAGE_SIZE_DEFAULT
     cursor: tuple[str, int] | None = None
     updated_since: str | None = None
     include_deleted: bool = False
@@ -54,13 +55,13 @@ def decode_cursor(text: str) -> tuple[str, int]:
     return updated_at, record_id
 
 
-def ref_filter(alias: str, prefix: str, ref: str) -> tuple[str, str | int]:
+def ref_filter(alias: str, kind: str, ref: str) -> tuple[str, str | int]:
     """The WHERE clause of a ``group=``/``statistic=`` filter on table ``alias``, and its value.
 
     An id-shaped ``ref`` matches that id only, anything else the name only (no name has an
     id's form), so a filter never picks up an object by the other reading.
     """
-    column, value = ref_column(ref, prefix)
+    column, value = ref_column(ref, kind)
     return f"{alias}.{column} = ?", value
 
 

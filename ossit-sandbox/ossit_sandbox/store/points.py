@@ -1,7 +1,9 @@
-"""Writes that touch series points: the five methods, day deletes and the batch.
+"""Series points: the five methods, day deletes, the batch and the lists of points.
 
 A statistic's ``value``/``reference_date`` mirror its latest live point, so every point
-write ends with :func:`refresh_latest` for the statistics it touched.
+write ends with :func:`refresh_latest` for the statistics it touched. Creating a statistic
+with a first value is here too: it writes that point (:mod:`.statistics` writes no point,
+so it needs nothing from this module).
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ossit_sandbox.errors import ApiError, invalid, not_found
+from ossit_schemas import DEFAULT_POINT_METHOD
+
+from ossit_sandbox.errors import invalid, invalid_items, not_found
 from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.groups import find_group, insert_group
+from ossit_sandbox.store.listing import ListQuery, list_page, ref_filter
 from ossit_sandbox.store.records import POINTS, fetch_by_ids, fetch_one
 from ossit_sandbox.store.statistics import (
     find_statistic,
@@ -21,8 +26,6 @@ from ossit_sandbox.store.statistics import (
     resolve_statistic,
     statistic_record,
 )
-
-METHODS = ("set", "increment", "decrement", "add", "subtract")
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class PointWrite:
     statistic: str
     reference_date: str
     value: float | None = None
-    method: str = "set"
+    method: str = DEFAULT_POINT_METHOD
     delete: bool = False
 
 
@@ -200,9 +203,7 @@ def _resolve_items(
             continue
         sids.append(sid)
     if errors:
-        raise ApiError(
-            422, "invalid_items", f"{len(errors)} item(s) refer to missing parents", items=errors
-        )
+        raise invalid_items(f"{len(errors)} item(s) refer to missing parents", errors)
     return sids
 
 
@@ -226,3 +227,46 @@ def write_batch(
                 pids.append(pid)
         refresh_latest(tx, sids)
         return fetch_by_ids(tx.conn, POINTS, pids)
+
+
+def list_points(
+    store: Store,
+    domain_id: int,
+    query: ListQuery,
+    *,
+    group: str | None = None,
+    statistic: str | None = None,
+    from_date: str | None = None,
+    to_date: str | None = None,
+) -> dict:
+    """A page of the domain's points, with the optional filters of ``GET /v1/api/points``."""
+    where: list[str] = []
+    args: list = []
+    if group is not None or statistic is not None:
+        # Resolve the names to statistic ids first; the page itself joins nothing.
+        inner = ["s.domain_id = ?"]
+        args.append(domain_id)
+        for ref, alias, kind in ((group, "g", "statistic_groups"), (statistic, "s", "statistics")):
+            if ref is not None:
+                clause, arg = ref_filter(alias, kind, ref)
+                inner.append(clause)
+                args.append(arg)
+        where.append(
+            "p.statistic_id IN (SELECT s.id FROM statistics s JOIN groups g ON g.id = s.group_id"
+            f" WHERE {' AND '.join(inner)})"
+        )
+    if from_date is not None:
+        where.append("p.reference_date >= ?")
+        args.append(from_date)
+    if to_date is not None:
+        where.append("p.reference_date <= ?")
+        args.append(to_date)
+    return list_page(store.conn, POINTS, domain_id, query, tuple(where), tuple(args))
+
+
+def list_statistic_points(
+    store: Store, domain_id: int, group: str, name: str, query: ListQuery
+) -> dict:
+    """A page of one live statistic's points."""
+    sid = resolve_statistic(store.conn, domain_id, group, name)
+    return list_page(store.conn, POINTS, domain_id, query, ("p.statistic_id = ?",), (sid,))

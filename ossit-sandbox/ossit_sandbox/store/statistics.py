@@ -1,4 +1,4 @@
-"""Statistics: create, change metadata, purge, read and list."""
+"""Statistics: insert, change metadata, purge, read and list (their points are in points.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ossit_sandbox.ids import ref_column
 from ossit_sandbox.store.db import Store, Tx
 from ossit_sandbox.store.groups import resolve_group
 from ossit_sandbox.store.listing import ListQuery, list_page, ref_filter
-from ossit_sandbox.store.records import POINTS, STATISTICS, fetch_one, find_live
+from ossit_sandbox.store.records import STATISTICS, fetch_one, find_live
 
 
 def find_statistic(conn: sqlite3.Connection, gid: int, name: str) -> int | None:
@@ -25,7 +25,7 @@ def resolve_statistic(conn: sqlite3.Connection, domain_id: int, group: str, ref:
     a statistic id must belong to that group.
     """
     gid = resolve_group(conn, domain_id, group)
-    sid = find_live(conn, "statistics", ("group_id", gid), *ref_column(ref, "stat_"))
+    sid = find_live(conn, "statistics", ("group_id", gid), *ref_column(ref, "statistics"))
     if sid is None:
         raise not_found("statistic", f"{group}/{ref}")
     return sid
@@ -120,49 +120,6 @@ def list_statistics(store: Store, domain_id: int, query: ListQuery, group: str |
     where: tuple[str, ...] = ()
     args: tuple = ()
     if group is not None:
-        clause, arg = ref_filter("g", "grp_", group)
+        clause, arg = ref_filter("g", "statistic_groups", group)
         where, args = (clause,), (arg,)
     return list_page(store.conn, STATISTICS, domain_id, query, where, args)
-
-
-def list_points(
-    store: Store,
-    domain_id: int,
-    query: ListQuery,
-    *,
-    group: str | None = None,
-    statistic: str | None = None,
-    from_date: str | None = None,
-    to_date: str | None = None,
-) -> dict:
-    """A page of the domain's points, with the optional filters of ``GET /v1/api/points``."""
-    where: list[str] = []
-    args: list = []
-    if group is not None or statistic is not None:
-        # Resolve the names to statistic ids first; the page itself joins nothing.
-        inner = ["s.domain_id = ?"]
-        args.append(domain_id)
-        for ref, alias, prefix in ((group, "g", "grp_"), (statistic, "s", "stat_")):
-            if ref is not None:
-                clause, arg = ref_filter(alias, prefix, ref)
-                inner.append(clause)
-                args.append(arg)
-        where.append(
-            "p.statistic_id IN (SELECT s.id FROM statistics s JOIN groups g ON g.id = s.group_id"
-            f" WHERE {' AND '.join(inner)})"
-        )
-    if from_date is not None:
-        where.append("p.reference_date >= ?")
-        args.append(from_date)
-    if to_date is not None:
-        where.append("p.reference_date <= ?")
-        args.append(to_date)
-    return list_page(store.conn, POINTS, domain_id, query, tuple(where), tuple(args))
-
-
-def list_statistic_points(
-    store: Store, domain_id: int, group: str, name: str, query: ListQuery
-) -> dict:
-    """A page of one live statistic's points."""
-    sid = resolve_statistic(store.conn, domain_id, group, name)
-    return list_page(store.conn, POINTS, domain_id, query, ("p.statistic_id = ?",), (sid,))

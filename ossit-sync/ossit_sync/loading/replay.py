@@ -31,14 +31,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-
-NON_IDEMPOTENT_METHODS = frozenset(("add", "subtract", "increment", "decrement"))
-"""Point methods whose second application changes the value again."""
+from ossit_schemas import NON_IDEMPOTENT_POINT_METHODS
 
 
 def needs_stable_key(items: Sequence[dict[str, Any]]) -> bool:
     """Whether applying the items twice differs from applying them once."""
-    return any(item.get("method") in NON_IDEMPOTENT_METHODS for item in items)
+    return any(item.get("method") in NON_IDEMPOTENT_POINT_METHODS for item in items)
 
 
 def batch_key(load_id: str, stream: str, position: int, items: Sequence[dict[str, Any]]) -> str:

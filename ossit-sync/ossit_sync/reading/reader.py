@@ -10,6 +10,8 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
+from ossit_schemas import PAGE_SIZE_MAX
+
 from ossit_sync.reading.pages import Page, read_pages
 
 if t.TYPE_CHECKING:
@@ -30,7 +32,7 @@ class ReadOptions:
     groups: tuple[str, ...] = ()
     """Only these groups (by name), without repeats; empty: every group."""
     include_deleted: bool = True
-    page_size: int = 1000
+    page_size: int = PAGE_SIZE_MAX
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> ReadOptions:
