@@ -7,7 +7,9 @@ server produces. The ``hostile`` fixture (root ``conftest.py``) starts them.
 ``run_bounded`` runs a connector executable as a real process, bounded in wall time (killed
 past its timeout) and in memory (an address-space limit as a safety net, and the child's
 peak resident size measured by ``wait4``), so a hang or a blow-up is a failing assertion
-rather than a stuck or swapping test run.
+rather than a stuck or swapping test run. ``wait_until_input_handled`` tells when a connector
+fed through a pipe has handled every line written to it (so a test stops it then, not after
+a guessed sleep).
 
 A module of its own (not conftest.py) so the client, tap and target tests can all import it.
 """
@@ -15,11 +17,16 @@ A module of its own (not conftest.py) so the client, tap and target tests can al
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import functools
+import gzip
 import json
 import os
+import platform
 import socket
 import subprocess
 import sys
+import termios
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -161,12 +168,16 @@ class HostileServer:
 
 
 def key_spellings(key: str) -> list[str]:
-    """How a key may be spelled in a text that quotes it (raw, repr, JSON, URL-quoted)."""
+    """How a key may be spelled in a text that quotes it (raw, repr, JSON, URL-quoted).
+
+    The one list of the client, tap and target tests alike.
+    """
     return [
         key,
         repr(key)[1:-1],
         json.dumps(key)[1:-1],
         quote(key, safe=""),
+        quote(key),  # as in a URL's path: "/" left as it is
         quote_plus(key, safe=""),
         json.dumps(repr(key))[1:-1],
         repr(json.dumps(key))[1:-1],
@@ -285,6 +296,37 @@ def run_bounded(
     )
 
 
+#: The number of ``read`` in /proc/PID/syscall, by machine.
+_READ_SYSCALL = {"x86_64": "0", "aarch64": "63", "riscv64": "63"}
+
+
+def wait_until_input_handled(process: subprocess.Popen[Any], timeout: float = 120.0) -> None:
+    """Return once ``process`` has handled every line written (and flushed) to its stdin pipe.
+
+    That is the moment its stdin pipe is empty and its main thread is blocked reading fd 0: a
+    line-by-line reader asks for more input only once it has handled every complete line it
+    holds, and nothing more is coming. Both read from the kernel (Linux: FIONREAD and
+    /proc/PID/syscall), so no sleep stands in for "it has surely read it by now". A bounded
+    poll: fails if the process ends first or ``timeout`` passes (a stuck process).
+    """
+    assert process.stdin is not None
+    read = _READ_SYSCALL.get(platform.machine())
+    assert read is not None, f"no read syscall number known for {platform.machine()}"
+    syscall = Path(f"/proc/{process.pid}/syscall")
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, f"the process ended ({process.returncode}) first"
+        queued = bytearray(4)
+        fcntl.ioctl(process.stdin.fileno(), termios.FIONREAD, queued)
+        if int.from_bytes(queued, sys.byteorder) == 0:
+            # "<number> <arg1: the fd> ...", or "running" while not in a system call
+            fields = syscall.read_text().split()
+            if fields[:2] == [read, "0x0"]:
+                return
+        assert time.monotonic() < deadline, f"stdin not all handled within {timeout:g} s"
+        time.sleep(0.01)  # a poll interval, not a wait for the condition
+
+
 def connector_env(state_dir: Path, *prefixes: str) -> dict[str, str]:
     """This process's environment for a connector: its own budget directory, and none of the
     developer's ``<PREFIX>_*`` settings variables (settings come from the config file only)."""
@@ -324,3 +366,18 @@ def selected_cases(request: pytest.FixtureRequest, parameter: str = "case") -> l
             and parameter in item.callspec.params
         }
     )
+
+
+@functools.cache
+def gzip_bomb(size: int) -> bytes:
+    """``size`` bytes of zeros as concatenated gzip members (16 MiB each, ~16 KB packed)."""
+    return gzip.compress(bytes(16 * MiB), 9) * (size // (16 * MiB))
+
+
+def bomb(size: int) -> Handler:
+    """A handler answering 200 with a small gzip body that inflates to ``size`` bytes."""
+
+    def handler(exchange: Exchange) -> None:
+        exchange.answer(200, gzip_bomb(size), {"Content-Encoding": "gzip"})
+
+    return handler

@@ -1,6 +1,7 @@
 """Fixtures local to the client tests: a private budget directory, fast-retrying clients,
-and clients of a misbehaving HTTP server (``hostile``, from the root conftest.py; the server
-itself is ``tests/hostile_server.py``) for the cases a real server never produces.
+clients of a misbehaving HTTP server (``hostile``, from the root conftest.py; the server
+itself is ``tests/hostile_server.py``) for the cases a real server never produces, and the
+waits a client makes (``waits``), so a test asserts the waits it planned, never a clock.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from hostile_server import HOSTILE_KEY, HostileServer
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
+from recorded_waits import Waits, record_waits
 
 
 @pytest.fixture
@@ -80,3 +82,12 @@ def fast_client(make_client: Callable[..., OssitClient]) -> Callable[..., OssitC
         return make_client(server.base_url, HOSTILE_KEY, **options)
 
     return build
+
+
+# -- the waits a client makes ----------------------------------------------------------------
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
+    """The client's sleeps, recorded (see ``recorded_waits``); a test asserts these, not a clock."""
+    return record_waits(monkeypatch)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -23,12 +22,14 @@ from ossit_client._state_file import StateFile, state_file_path
 from ossit_client._throttle import Throttle
 from pyrate_limiter import SQLiteBucket
 
+#: "Does not hang" is pytest-timeout's: below the default 60 s lock timeout, so a short
+#: ``lock_timeout`` that is not honoured fails the test.
 pytestmark = pytest.mark.timeout(30)
 
 URL = "http://127.0.0.1:9"
 KEY = "dk_test_lock_0123456789"
-#: "Did not hang": far above the short timeouts used here, far below the default 60 s.
-HANG = 10.0
+#: How long the lock holder may take to exit once told to.
+EXIT = 10.0
 
 _HOLDER = """
 import sys
@@ -56,7 +57,7 @@ def lock_held_by_another_process(lock_file: Path) -> Iterator[None]:
         yield
     finally:
         holder.stdin.close()
-        holder.wait(timeout=HANG)
+        holder.wait(timeout=EXIT)
         holder.stdout.close()
 
 
@@ -74,11 +75,11 @@ def test_a_lock_held_by_another_process_fails_after_the_timeout(state_dir: Path)
     path = state_file_path(KEY, URL, state_dir)
     rate = Throttle.rate(10, 60.0)
     StateFile(path, rate).close()  # the file exists, as after an earlier run
-    with lock_held_by_another_process(Path(f"{path}.lock")):
-        started = time.monotonic()
-        with pytest.raises(oc.BudgetFileError) as caught:
-            StateFile(path, rate, lock_timeout=0.3)
-        assert time.monotonic() - started < HANG
+    with (
+        lock_held_by_another_process(Path(f"{path}.lock")),
+        pytest.raises(oc.BudgetFileError) as caught,
+    ):
+        StateFile(path, rate, lock_timeout=0.3)
     assert_explains_lock(caught.value, path, 0.3)
     state = StateFile(path, rate, lock_timeout=0.3)  # free again: usable at once
     try:
@@ -112,10 +113,8 @@ def test_a_database_locked_by_another_connection_fails_after_the_timeout(
     other = sqlite3.connect(path, isolation_level=None)
     try:
         other.execute("BEGIN EXCLUSIVE")
-        started = time.monotonic()
         with pytest.raises(oc.BudgetFileError) as caught:
             state.extend_pause(state.now_ms() + 1000)
-        assert time.monotonic() - started < HANG
         assert_explains_lock(caught.value, path, 0.3)
         other.execute("ROLLBACK")
         state.extend_pause(state.now_ms() + 1000)  # free again

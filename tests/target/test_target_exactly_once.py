@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from collections import defaultdict
 from typing import Any
 
 import pytest
+from hostile_server import wait_until_input_handled
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
 from ossit_sync.loading.replay import batch_key
@@ -171,7 +171,7 @@ def test_a_terminated_add_load_leaves_its_tail_to_the_resume(
         states.append(json.loads(line))
         if states[-1] == {"kpis": 3 * SEGMENT}:
             break
-    time.sleep(1.0)  # the target has read every line: 20 rows sent, 10 staged
+    wait_until_input_handled(proc)  # every line read: 20 rows sent, 10 staged
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 1  # stopped before the end of its input: not a success
     proc.stdin.close()

@@ -18,12 +18,11 @@ STATE messages whose records the server acknowledged.
 
 from __future__ import annotations
 
-import gzip
 import json
 import sys
 from collections.abc import Iterator
 from email.utils import formatdate
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from hostile_server import (
     HostileServer,
     MiB,
     assert_key_not_in,
+    bomb,
     connector_env,
     run_bounded,
     run_in_parallel,
@@ -48,8 +48,11 @@ pytestmark = pytest.mark.timeout(300)  # the module's runs are made by its first
 TARGET_EXECUTABLE = Path(sys.executable).with_name("target-ossit")
 #: Wall-time bound of one run: generous; each case ends within a few seconds.
 BOUND_SECONDS = 60.0
-#: Peak resident size of a run whose answers are capped at 1 MiB (the interpreter, the SDK).
-SMALL_RSS = 200 * MiB
+GiB = 1024 * MiB
+#: Peak resident size of a run whose answers are capped at 1 MiB (the interpreter, the SDK:
+#: 200-330 MiB depending on the machine). The small-cap bomb inflates to 1 GiB: read without
+#: the cap, it would pass this bound (or the 2 GiB address space) long before its end.
+SMALL_RSS = 400 * MiB
 DEFAULT_CAP = 256 * MiB  # ossit_client.settings.DEFAULT_MAX_ANSWER_BYTES
 #: Runs made at once: most of a run is start-up (CPU) or waiting on the server.
 PARALLEL_RUNS = 6
@@ -215,21 +218,6 @@ def closed_mid_answer(exchange: Exchange) -> bool:
     return False
 
 
-@cache
-def gzip_bomb(size: int) -> bytes:
-    """``size`` bytes of zeros as concatenated gzip members (16 MiB each, ~16 KB packed)."""
-    return gzip.compress(bytes(16 * MiB), 9) * (size // (16 * MiB))
-
-
-def bomb(size: int) -> Handler:
-    """A 200 whose small gzip body inflates to ``size`` bytes."""
-
-    def handler(exchange: Exchange) -> None:
-        exchange.answer(200, gzip_bomb(size), {"Content-Encoding": "gzip"})
-
-    return handler
-
-
 def repeating_cursor(exchange: Exchange) -> None:
     """Every page of the list names the same next cursor."""
     stamp = "2026-01-01T00:00:01.000000Z" if "cursor" in exchange.request.query else STAMP
@@ -252,7 +240,7 @@ BOTH_CALLS: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
     "no-data": (answer_with(200, {"next_cursor": None}), {}, ["no `data`"]),
     "data-not-a-list": (answer_with(200, {"data": {}, "next_cursor": None}), {}, ["`data` is"]),
     "drip": (drip, {}, ["answer_timeout"]),
-    "gzip-bomb-small-cap": (bomb(64 * MiB), {}, ["max_answer_bytes"]),
+    "gzip-bomb-small-cap": (bomb(GiB), {}, ["max_answer_bytes"]),
     "retry-after-999999-on-429": (
         answer_with(429, ERROR_BODY, {"Retry-After": "999999"}),
         {},
@@ -352,10 +340,9 @@ def assert_failed_cleanly(
 ) -> None:
     """Bounded, the key sent and never printed; exit 1, one readable last line naming ``words``."""
     assert not run.timed_out, run.describe()
-    assert run.seconds < BOUND_SECONDS, run.describe()
     assert run.max_rss < max_rss, run.describe()
     seen = server.seen()
-    assert seen, "the target made no request"
+    assert seen, f"the target made no request: {run.describe()}"
     assert seen[0].headers.get("authorization") == f"Bearer {HOSTILE_KEY}"
     assert_key_not_in(run.stdout + run.stderr)
     assert run.returncode == 1, run.describe()

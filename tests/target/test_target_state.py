@@ -12,10 +12,10 @@ import queue
 import signal
 import subprocess
 import threading
-import time
 from typing import Any
 
 import ossit_schemas
+from hostile_server import wait_until_input_handled
 
 FED = 1600
 LAST_STATE = 1500
@@ -72,7 +72,7 @@ def test_a_killed_run_passed_on_no_state_past_its_acknowledged_records(
 ) -> None:
     proc, states = _start_fed(target_cli, point)
     seen = _states_until(states, {"points": LAST_STATE})
-    time.sleep(1.0)  # the target has read every line; 100 points are pending
+    wait_until_input_handled(proc)  # every line read: 100 points are pending
     proc.kill()
     proc.wait(timeout=30)
     seen += _rest(proc, states)
@@ -86,7 +86,7 @@ def test_a_terminated_run_sends_what_it_holds_then_passes_on_the_last_state(
 ) -> None:
     proc, states = _start_fed(target_cli, point)
     seen = _states_until(states, {"points": LAST_STATE})
-    time.sleep(1.0)
+    wait_until_input_handled(proc)  # every line read: 100 points are pending
     proc.send_signal(signal.SIGTERM)
     # The input was not read to its end: the load is incomplete, so the exit says so.
     assert proc.wait(timeout=60) == 1
