@@ -51,6 +51,8 @@ def test_429_with_retry_after_then_the_window_rolls(sandbox_factory, make_api) -
         assert api.call("GET", "/_sandbox/health").status_code == 200
     stats = server.stats(key)
     assert (stats["requests"], stats["rate_limited"]) == (4, 1)
+    # The passage of time is what is under test here: one whole window (2 s) after the
+    # last admitted request, every slot is free again.
     time.sleep(2.1)
     again = api.get("/points")
     assert again.status_code == 200
