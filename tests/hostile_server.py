@@ -37,6 +37,7 @@ from typing import IO, Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import pytest
+from ossit_client.settings import DEFAULT_MAX_ANSWER_BYTES
 
 #: The key of every hostile test: its characters escape differently in a repr, JSON, a URL.
 HOSTILE_KEY = "dk_test/a+b c%d\\e\"f'g~0123456789"
@@ -381,3 +382,26 @@ def bomb(size: int) -> Handler:
         exchange.answer(200, gzip_bomb(size), {"Content-Encoding": "gzip"})
 
     return handler
+
+
+# -- what the connector-level hostile tests share ---------------------------------------------
+
+#: Wall-time bound of one connector run (its kill): generous; each case ends within seconds.
+BOUND_SECONDS = 60.0
+GiB = 1024 * MiB
+#: Peak resident size of a run whose answers are capped at 1 MiB (the interpreter, the SDK:
+#: 200-330 MiB depending on the machine). The small-cap bomb inflates to 1 GiB: read without
+#: the cap, it would pass this bound (or the 2 GiB address space) long before its end.
+SMALL_RSS = 400 * MiB
+DEFAULT_CAP = DEFAULT_MAX_ANSWER_BYTES
+#: Connector runs made at once: most of a run is start-up (CPU) or waiting on the server.
+PARALLEL_RUNS = 6
+#: Connection settings that keep each case to a few seconds: 1 s per read, 2 s per attempt,
+#: one retry, 5 s of retry waits, answers capped at 1 MiB.
+FAST_SETTINGS: dict[str, Any] = {
+    "timeout": 1,
+    "answer_timeout": 2,
+    "max_retries": 1,
+    "max_retry_wait": 5,
+    "max_answer_bytes": MiB,
+}

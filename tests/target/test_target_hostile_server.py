@@ -29,12 +29,17 @@ from typing import Any
 import ossit_schemas
 import pytest
 from hostile_server import (
+    BOUND_SECONDS,
+    DEFAULT_CAP,
+    FAST_SETTINGS,
     HOSTILE_KEY,
+    PARALLEL_RUNS,
+    SMALL_RSS,
     BoundedRun,
     Exchange,
+    GiB,
     Handler,
     HostileServer,
-    MiB,
     assert_key_not_in,
     bomb,
     connector_env,
@@ -46,26 +51,9 @@ from hostile_server import (
 pytestmark = pytest.mark.timeout(300)  # the module's runs are made by its first test
 
 TARGET_EXECUTABLE = Path(sys.executable).with_name("target-ossit")
-#: Wall-time bound of one run: generous; each case ends within a few seconds.
-BOUND_SECONDS = 60.0
-GiB = 1024 * MiB
-#: Peak resident size of a run whose answers are capped at 1 MiB (the interpreter, the SDK:
-#: 200-330 MiB depending on the machine). The small-cap bomb inflates to 1 GiB: read without
-#: the cap, it would pass this bound (or the 2 GiB address space) long before its end.
-SMALL_RSS = 400 * MiB
-DEFAULT_CAP = 256 * MiB  # ossit_client.settings.DEFAULT_MAX_ANSWER_BYTES
-#: Runs made at once: most of a run is start-up (CPU) or waiting on the server.
-PARALLEL_RUNS = 6
 
 GROUPS = "/v1/api/statistic-groups"
 POINTS_BATCH = "/v1/api/points/batch"
-FAST_SETTINGS: dict[str, Any] = {
-    "timeout": 1,
-    "answer_timeout": 2,
-    "max_retries": 1,
-    "max_retry_wait": 5,
-    "max_answer_bytes": MiB,
-}
 STAMP = "2026-01-01T00:00:00.000000Z"
 
 
