@@ -73,6 +73,7 @@ def worker(base_url: str, state_dir: str, count: int) -> None:
 
 def run(workdir: Path) -> list[Metric]:
     """Measure once; the figures as Metrics (a wall-time ratio and the 429 count)."""
+    workdir.mkdir(parents=True, exist_ok=True)
     with SandboxServer(workdir / "shared.db", rate_limit=LIMIT, rate_window=WINDOW) as server:
         key = server.create_domain("shared budget")
         env = {**os.environ, KEY_VARIABLE: key}

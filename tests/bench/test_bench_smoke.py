@@ -24,6 +24,8 @@ METRICS = {
     "requests.target_load": 3,
     "rate_limit.wall_vs_ideal": 4,
     "rate_limit.responses_429": 4,
+    "rate_limit.shared_budget_wall_vs_ideal": 4,
+    "rate_limit.shared_budget_429": 4,
     "memory.tap_growth": 5,
     "memory.tap_peak": 5,
     "memory.target_growth": 5,
