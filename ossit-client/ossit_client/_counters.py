@@ -37,6 +37,28 @@ class Counters:
         with self._lock:
             self.retries_by_reason[reason] += 1
 
+    def copy(self) -> Counters:
+        """The totals as they are now, in an object of their own (e.g. to subtract later)."""
+        with self._lock:
+            return Counters(
+                self.requests,
+                Counter(self.retries_by_reason),
+                self.throttled_seconds,
+                self.retry_wait_seconds,
+                self.rate_limited,
+            )
+
+    def __sub__(self, earlier: Counters) -> Counters:
+        """What was counted since ``earlier`` (a ``copy`` of these counters taken before)."""
+        now = self.copy()
+        return Counters(
+            now.requests - earlier.requests,
+            now.retries_by_reason - earlier.retries_by_reason,
+            now.throttled_seconds - earlier.throttled_seconds,
+            now.retry_wait_seconds - earlier.retry_wait_seconds,
+            now.rate_limited - earlier.rate_limited,
+        )
+
     @property
     def retries(self) -> int:
         """All retries, whatever the reason."""

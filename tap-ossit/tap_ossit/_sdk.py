@@ -11,6 +11,7 @@ change of behaviour.
 from __future__ import annotations
 
 import abc
+import contextlib
 import typing as t
 
 from ossit_sync.reading import Page, Position
@@ -24,6 +25,7 @@ from tap_ossit.writer import PageWriter
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable, Iterator
+    from contextlib import AbstractContextManager
 
     from singer_sdk.helpers import types
 
@@ -57,6 +59,10 @@ class PagedStream(Stream):
         if context is not None:
             return [context]
         return [*self.partitions] if self.partitions else [None]
+
+    def sync_metrics(self) -> AbstractContextManager[None]:
+        """Measures one sync of the stream, for METRIC lines at its end (none here)."""
+        return contextlib.nullcontext()
 
     @abc.abstractmethod
     def _read(self, context: types.Context | None) -> Iterator[Page]:
@@ -116,7 +122,11 @@ class PagedStream(Stream):
         outputs = self._outputs()
         limit = self.ABORT_AT_RECORD_COUNT
         count = 0
-        with self.get_record_counter() as record_counter, self.get_sync_timer():
+        with (
+            self.sync_metrics(),
+            self.get_record_counter() as record_counter,
+            self.get_sync_timer(),
+        ):
             for partition in self._contexts(context):
                 self._write_starting_replication_value(partition)
                 for page in self._read(partition):

@@ -11,6 +11,7 @@ instead of through the SDK's per-record pipeline; see `_sdk.PagedStream`.
 
 from __future__ import annotations
 
+import copy
 import typing as t
 
 from ossit_client import AuthenticationError, PermissionDeniedError
@@ -20,13 +21,20 @@ from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_ossit._sdk import CURSOR_STATE_KEY, PagedStream
+from tap_ossit.metrics import client_metrics
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
+    from ossit_client import OssitClient
     from singer_sdk.helpers import types
 
     from tap_ossit.tap import TapOssit
+
+
+SDC_DELETED_AT = "_sdc_deleted_at"
+"""Singer's deletion marker (setting `add_sdc_deleted_at`): a copy of `deleted_at`."""
 
 
 class DomainKeyRefusedError(FatalAPIError):
@@ -52,8 +60,13 @@ class OssitStream(PagedStream):
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, tap: TapOssit) -> None:
-        super().__init__(tap, schema=record_schema(self.name))
-        self.reader = KindReader(lambda: tap.api, self.name, ReadOptions.from_config(tap.config))
+        schema = record_schema(self.name)
+        self.add_sdc_deleted_at = bool(tap.config.get("add_sdc_deleted_at"))
+        if self.add_sdc_deleted_at:
+            schema["properties"][SDC_DELETED_AT] = copy.deepcopy(schema["properties"]["deleted_at"])
+        super().__init__(tap, schema=schema)
+        self.api: Callable[[], OssitClient] = lambda: tap.api  # made on first use
+        self.reader = KindReader(self.api, self.name, ReadOptions.from_config(tap.config))
 
     def get_replication_key_signpost(self, context: types.Context | None = None) -> None:
         """None: a sorted read's bookmark is already exact, the local clock adds nothing."""
@@ -80,6 +93,14 @@ class OssitStream(PagedStream):
             state.get(CURSOR_STATE_KEY),
         )
         try:
-            yield from self.reader.pages(context["group"] if context else None, start)
+            for page in self.reader.pages(context["group"] if context else None, start):
+                if self.add_sdc_deleted_at:
+                    for record in page.records:
+                        record[SDC_DELETED_AT] = record["deleted_at"]
+                yield page
         except (AuthenticationError, PermissionDeniedError) as exc:
             raise DomainKeyRefusedError(exc.status_code) from None
+
+    def sync_metrics(self) -> AbstractContextManager[None]:
+        """What the stream's sync cost the shared client (see `tap_ossit.metrics`)."""
+        return client_metrics(self.api().counters, self.name)

@@ -1,4 +1,11 @@
-"""The tap-ossit Tap class: its settings, its streams and the one Ossit client they share."""
+"""The tap-ossit Tap class: its settings, its streams and the one Ossit client they share.
+
+Every stream is incremental on `updated_at` and sorted, so a run emits STATE as it goes
+and an interrupted run resumes from its last STATE without missing a record. Deleted
+records are emitted as tombstones (`deleted_at` set) unless `include_deleted` is false.
+All requests go through the shared, throttled `ossit_client`, which owns retries and
+rate limits; what each stream cost is logged as METRIC lines (`tap_ossit.metrics`).
+"""
 
 from __future__ import annotations
 
@@ -54,6 +61,18 @@ _OWN_SETTINGS = th.PropertiesList(
         title="Include deleted",
         description="Emit tombstones (records with deleted_at set) so targets can apply deletes.",
     ),
+    th.Property(
+        "add_sdc_deleted_at",
+        th.BooleanType,
+        default=False,
+        title="Add _sdc_deleted_at",
+        description=(
+            "Add Singer's deletion marker `_sdc_deleted_at` (a copy of deleted_at, null for "
+            "live records) to every record and stream schema, for targets that act on it: "
+            "target-duckdb with `hard_delete: true` deletes the row, MeltanoLabs "
+            "target-postgres (0.8.1) keeps it with its `_sdc_deleted_at` column set."
+        ),
+    ),
 ).to_dict()
 
 CONFIG_SCHEMA = settings_schema(_OWN_SETTINGS["properties"])
@@ -76,14 +95,10 @@ def _setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
 
 
 class TapOssit(Tap):
-    """Singer tap for Ossit: statistic groups, statistics, series points and intervals.
+    """Singer tap for Ossit: statistic groups, statistics, series points and intervals."""
 
-    Every stream is incremental on `updated_at` and sorted, so a run emits STATE as it
-    goes and an interrupted run resumes from its last STATE without missing a record.
-    Deleted records are emitted as tombstones (`deleted_at` set) unless
-    `include_deleted` is false. All requests go through the shared, throttled
-    `ossit_client`, which owns retries and rate limits.
-    """
+    # One line: `--about` shows this docstring as the tap's description, inside a template
+    # it dedents, so a second (indented) line would turn the whole heading into a code block.
 
     name = "tap-ossit"
     config_jsonschema = CONFIG_SCHEMA

@@ -17,6 +17,7 @@ SETTINGS = (
     "page_size",
     "max_requests_per_hour",
     "include_deleted",
+    "add_sdc_deleted_at",
     "user_agent",
 )
 
@@ -31,6 +32,20 @@ def test_about_markdown_documents_every_setting(tap_cli) -> None:
         assert f"| {setting} " in result.stdout, setting
 
 
+def test_about_heading_is_markdown_not_a_code_block(tap_cli) -> None:
+    """Four leading spaces make a Markdown code block: the heading must start its line."""
+    markdown = tap_cli.text("--about", "--format=markdown")
+    text = tap_cli.text("--about")
+
+    assert markdown.returncode == text.returncode == 0, markdown.stderr + text.stderr
+    header = markdown.stdout.split("## Capabilities")[0]
+    lines = [line for line in header.splitlines() if line.strip()]
+    assert lines[0] == "# `tap-ossit`"
+    assert lines[1] == TapOssit.__doc__
+    assert [line for line in lines if line[0].isspace()] == []
+    assert text.stdout.splitlines()[:2] == ["Name: tap-ossit", f"Description: {TapOssit.__doc__}"]
+
+
 def test_about_json_marks_the_key_secret_and_states_defaults(tap_cli) -> None:
     about = json.loads(tap_cli.text("--about", "--format=json").stdout)
 
@@ -41,6 +56,7 @@ def test_about_json_marks_the_key_secret_and_states_defaults(tap_cli) -> None:
     assert properties["base_url"]["default"] == "https://ossit.ca"
     assert properties["page_size"] == {**properties["page_size"], "default": 1000, "maximum": 1000}
     assert properties["include_deleted"]["default"] is True
+    assert properties["add_sdc_deleted_at"]["default"] is False
     assert {"stream-maps", "schema-flattening", "state", "catalog"} <= set(about["capabilities"])
 
 

@@ -59,3 +59,39 @@ def test_without_include_deleted_no_tombstone_is_emitted(tap_config, tap, delete
     assert run.id_sets() == {stream: set() for stream in run.id_sets()}
     assert full.records["points"]
     assert not [r for records in full.records.values() for r in records if r["deleted_at"]]
+
+
+def test_add_sdc_deleted_at_marks_every_record_and_schema(tap_config, tap, deleted) -> None:
+    state, expected = deleted
+    config = {**tap_config, "add_sdc_deleted_at": True}
+
+    run = tap(config, state)
+    full = tap(config)
+
+    assert run.id_sets() == expected
+    for output in (run, full):
+        schemas = {m["stream"]: m["schema"] for m in output.messages if m["type"] == "SCHEMA"}
+        for stream, schema in schemas.items():
+            assert schema["properties"]["_sdc_deleted_at"] == {
+                "type": ["string", "null"],
+                "format": "date-time",
+            }, stream
+    tombstones = [r for records in run.records.values() for r in records]
+    assert tombstones
+    assert all(r["_sdc_deleted_at"] == r["deleted_at"] is not None for r in tombstones)
+    records = [r for records in full.records.values() for r in records]
+    assert {r["_sdc_deleted_at"] is None for r in records} == {True, False}
+    assert all(r["_sdc_deleted_at"] == r["deleted_at"] for r in records)
+
+
+def test_without_add_sdc_deleted_at_records_keep_their_own_fields(tap_config, tap, deleted) -> None:
+    state, _expected = deleted
+
+    for config in (tap_config, {**tap_config, "add_sdc_deleted_at": False}):
+        run = tap(config, state)
+        schemas = [m["schema"] for m in run.messages if m["type"] == "SCHEMA"]
+        assert len(schemas) == 4
+        assert not [s for s in schemas if "_sdc_deleted_at" in s["properties"]]
+        records = [r for records in run.records.values() for r in records]
+        assert records
+        assert not [r for r in records if "_sdc_deleted_at" in r]
