@@ -7,6 +7,7 @@ catch these exception classes.
 
 from __future__ import annotations
 
+from ._budget_url import BUDGET_URL_ENV
 from ._client import OssitClient
 from ._counters import Counters
 from ._exceptions import (
@@ -31,10 +32,12 @@ from ._exceptions import (
     status_error_class,
 )
 from ._pagination import Paginator
+from ._redis_budget import BudgetStoreError
 from ._secrets import check_base_url, check_domain_key
 from ._state_file import STATE_DIR_ENV
 
 __all__ = [
+    "BUDGET_URL_ENV",
     "STATE_DIR_ENV",
     "APIConnectionError",
     "APIStatusError",
@@ -43,6 +46,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BudgetFileError",
+    "BudgetStoreError",
     "ConflictError",
     "Counters",
     "GoneError",

@@ -7,7 +7,8 @@ until it succeeds, the failure is final, or the retry budget (count or total wai
 
 Each attempt is bounded in time as a whole (``answer_timeout``, see ``_deadline``) and in the
 decoded size of its answer (``max_answer_bytes``, see ``_answer``), and whatever goes wrong
-below it -- requests, urllib3, the socket, the budget file -- leaves as an ``OssitError``.
+below it -- requests, urllib3, the socket, the budget file or Redis -- leaves as an
+``OssitError``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import requests
 import urllib3
 
 from ._answer import AnswerLimits, deadline_error, read_body
+from ._budget_store import open_budget
 from ._counters import Counters
 from ._deadline import WATCHDOG, WatchedAdapter
 from ._exceptions import (
@@ -43,7 +45,6 @@ from ._pagination import Paginator, list_records
 from ._refusal import refusal_hint, refused_by_loopback
 from ._retry import RetryPolicy, is_retryable_status, parse_retry_after, plan_wait
 from ._secrets import BearerAuth, check_base_url, check_domain_key, fingerprint
-from ._state_file import StateFile, state_file_path
 from ._throttle import PauseRefused, Throttle
 from ._waits import LONG_WAIT_SECONDS, until_text
 
@@ -143,6 +144,7 @@ class BaseClient:
         user_agent: str | None,
         allow_insecure_http: bool,
         state_dir: str | Path | None,
+        budget_url: str | None,
         backoff_base: float,
         backoff_max: float,
         max_retry_wait: float,
@@ -179,7 +181,9 @@ class BaseClient:
         self._session.headers["Accept"] = "application/json"
 
         rate = Throttle.rate(max_requests_per_hour, rate_window)
-        self._state = StateFile(state_file_path(domain_key, self.base_url, state_dir), rate)
+        self._state = open_budget(
+            domain_key, self.base_url, rate, state_dir=state_dir, budget_url=budget_url
+        )
         self._throttle = Throttle(
             self._state, max_requests_per_hour, rate_window, self.retry_policy.max_retry_wait
         )
@@ -284,7 +288,7 @@ class BaseClient:
         return build_path(template, path_params)
 
     def close(self) -> None:
-        """Release pooled connections and the budget file."""
+        """Release pooled connections and the budget (file or Redis connections)."""
         self._session.close()
         self._state.close()
 

@@ -24,7 +24,9 @@ class OssitClient(BaseClient):
     ``max_requests_per_hour`` requests per ``rate_window`` seconds (an hour on the hosted API;
     the sandbox can be started with a shorter window) are shared by every process on this
     machine that uses the same key and URL, through a file in ``state_dir`` (default
-    ``$OSSIT_CLIENT_STATE_DIR`` or the user's cache directory). Retries wait ``Retry-After`` or
+    ``$OSSIT_CLIENT_STATE_DIR`` or the user's cache directory) -- or, with ``budget_url``
+    (default ``$OSSIT_BUDGET_URL``; ``redis://[user:password@]host:port/db`` or ``rediss://``),
+    by every process on any machine that uses that Redis. Retries wait ``Retry-After`` or
     full-jitter backoff of ``backoff_base * 2**n`` capped at ``backoff_max`` seconds, at most
     ``max_retries`` times and ``max_retry_wait`` seconds in all per call. ``timeout`` bounds
     connecting and each socket read; ``answer_timeout`` (default ``4 * timeout``) bounds a
@@ -45,6 +47,7 @@ class OssitClient(BaseClient):
         *,
         rate_window: float = RATE_LIMIT_WINDOW_SECONDS,
         state_dir: str | Path | None = None,
+        budget_url: str | None = None,
         backoff_base: float = 0.5,
         backoff_max: float = 60.0,
         max_retry_wait: float = 600.0,
@@ -62,6 +65,7 @@ class OssitClient(BaseClient):
             user_agent=user_agent,
             allow_insecure_http=allow_insecure_http,
             state_dir=state_dir,
+            budget_url=budget_url,
             backoff_base=backoff_base,
             backoff_max=backoff_max,
             max_retry_wait=max_retry_wait,

@@ -155,6 +155,11 @@ class StateFile:
         with budget_errors(self.path, self.lock_timeout), self.lock:
             yield self.bucket.conn
 
+    @property
+    def interval_ms(self) -> int:
+        """The counted window in ms (the server's plus the safety margin)."""
+        return int(self.bucket.rates[0].interval)
+
     def now_ms(self) -> int:
         """Wall-clock milliseconds, the clock pyrate-limiter's SQLite bucket stamps rows with."""
         return int(self.bucket.now())  # type: ignore[no-untyped-call]  # unannotated upstream
@@ -245,6 +250,17 @@ class StateFile:
                 [("server", timestamp_ms)] * count,
             )
             conn.commit()
+
+    def top_up(self, count: int, since_ms: int, timestamp_ms: int) -> int:
+        """Log placeholders at ``timestamp_ms`` until ``count`` rows are after ``since_ms``.
+
+        Counting and logging under one lock: returns how many were added.
+        """
+        with self.locked():
+            deficit = count - self.count_since(since_ms)
+            if deficit > 0:
+                self.log_placeholders(deficit, timestamp_ms)
+        return max(deficit, 0)
 
     def close(self) -> None:
         """Close the connection (the file and its lock file stay for the next run).

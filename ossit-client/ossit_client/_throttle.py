@@ -20,6 +20,10 @@ Adapting to the server (other machines may use the same key):
   request is free again (``X-RateLimit-Reset``), so the budget tightens to the server's view;
 * a 429 pauses every process sharing the file until its ``Retry-After``.
 
+The log, the pause and the gone endpoints live in a ``BudgetStore``: the machine's budget file
+(``_state_file``) or a Redis shared by machines (``_redis_budget``); both give the same answers,
+each on its own clock (``now_ms``), so this module never reads the machine's clock for them.
+
 Nothing a header says may stall the budget for longer than one rate window: a server (or a
 proxy) answering ``Retry-After: 999999`` or ``X-RateLimit-Reset: 1e12`` would otherwise write a
 pause of days into the shared file, and every later process on the key would sleep silently.
@@ -44,7 +48,7 @@ from collections.abc import Mapping
 
 from pyrate_limiter import Rate, RateItem
 
-from ._state_file import StateFile
+from ._budget_store import BudgetStore
 from ._waits import log_wait, until_text
 
 logger = logging.getLogger(__name__)
@@ -88,14 +92,14 @@ class Throttle:
 
     def __init__(
         self,
-        state: StateFile,
+        state: BudgetStore,
         limit: int,
         window_seconds: float | None = None,
         max_pause: float = math.inf,
     ) -> None:
         self._state = state
         self._limit = limit
-        self._interval_ms = state.bucket.rates[0].interval
+        self._interval_ms = state.interval_ms
         #: The longest pause or placeholder lifetime any header may cause (one window).
         self._window_ms = (
             int(window_seconds * 1000) if window_seconds is not None else self._interval_ms
@@ -182,12 +186,12 @@ class Throttle:
             return  # a pause no call would wait for: its placeholders are not shared either
         server_limit = header_number(headers, "X-RateLimit-Limit") or self._limit
         now = self._state.now_ms()
-        with self._state.locked():
-            logged = self._state.count_since(now - self._interval_ms)
-            deficit = int(min(server_limit - remaining, self._limit)) - logged
-            if deficit > 0:
-                # Placeholders age out of the window exactly when the server frees a request.
-                self._state.log_placeholders(deficit, now + reset_ms - self._interval_ms)
+        # Placeholders age out of the window exactly when the server frees a request.
+        deficit = self._state.top_up(
+            int(min(server_limit - remaining, self._limit)),
+            now - self._interval_ms,
+            now + reset_ms - self._interval_ms,
+        )
         if deficit > 0:
             logger.debug("server counted %d requests more than this machine; tightened", deficit)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ossit_schemas import RATE_LIMIT_DEFAULT
 
+from ._budget_url import BUDGET_URL_ENV, check_budget_url
 from ._secrets import check_base_url, check_domain_key
 
 DEFAULT_BASE_URL = "https://ossit.ca"
@@ -54,6 +55,18 @@ CONNECTION_SETTINGS: dict[str, dict[str, Any]] = {
         minimum=1,
         default=RATE_LIMIT_DEFAULT,
     ),
+    "budget_url": {
+        **_setting(
+            "string",
+            "Budget URL",
+            "Redis holding the request budget shared by every machine using the same key: "
+            "redis://[user:password@]host:port/db or rediss://... (TLS). Unset: the budget "
+            f"is shared by the processes of this machine only (or set {BUDGET_URL_ENV}).",
+            minLength=1,
+        ),
+        "secret": True,
+        "writeOnly": True,
+    },
     "user_agent": _setting(
         "string", "User agent", "User-Agent header of every request.", minLength=1
     ),
@@ -122,6 +135,12 @@ def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
             check_base_url(base_url, allow_insecure_http=False)
         except ValueError as exc:
             errors.append(f"base_url: {exc}")
+    budget_url = config.get("budget_url")
+    if budget_url is not None:
+        try:
+            check_budget_url(budget_url)
+        except ValueError as exc:
+            errors.append(str(exc))
     for name in ("timeout", "answer_timeout", "max_retry_wait"):
         value = config.get(name)
         if isinstance(value, float) and not math.isfinite(value):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
@@ -32,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the API server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--port", type=int, default=8765, help="0 picks a free port (the ready line names it)"
+    )
     serve.add_argument("--db", required=True, help="SQLite file (created if missing)")
     serve.add_argument(
         "--rate-limit", type=int, default=RATE_LIMIT_DEFAULT, help="requests per window per key"
@@ -79,10 +82,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> None:
+    import socket
+
     import uvicorn
 
     from ossit_sandbox.app import create_app
     from ossit_sandbox.control import Settings
+
+    class ReadyServer(uvicorn.Server):
+        """uvicorn's server, saying on stderr once its socket accepts connections."""
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:  # the app's startup ran and the socket listens
+                host, port = self.servers[0].sockets[0].getsockname()[:2]
+                shown = f"[{host}]" if ":" in host else host
+                url = f"http://{shown}:{port}"
+                db = os.path.abspath(args.db)
+                print(f"ossit-sandbox ready on {url} (database {db})", file=sys.stderr, flush=True)
 
     settings = Settings(
         db=args.db,
@@ -93,7 +110,7 @@ def _serve(args: argparse.Namespace) -> None:
         fault_seed=args.fault_seed,
         latency_ms=args.latency_ms,
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=args.host,
         port=args.port,
@@ -101,6 +118,7 @@ def _serve(args: argparse.Namespace) -> None:
         access_log=False,
         timeout_graceful_shutdown=3,
     )
+    ReadyServer(config).run()
 
 
 def main(argv: list[str] | None = None) -> int:

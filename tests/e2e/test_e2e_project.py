@@ -68,3 +68,23 @@ def test_meltano_settings_match_the_connectors() -> None:
             assert kinds == {expected}, (script, name)
             if "default" in spec:
                 assert setting.get("value") == spec["default"], (script, name)
+
+
+def test_meltano_version_and_plugin_python_are_pinned() -> None:
+    from importlib.metadata import version
+
+    from packaging.specifiers import SpecifierSet
+
+    project = yaml.safe_load((REPO / "meltano.yml").read_text())
+    assert version("meltano") in SpecifierSet(project["requires_meltano"])
+    # Meltano 4.4.1 fingerprints installs with .python-version's value and checks them with
+    # `python`: different values reinstall every plugin on every run.
+    pinned = (REPO / ".python-version").read_text().splitlines()[0].strip()
+    assert project["python"] == pinned
+
+
+def test_connectors_log_structured_and_mark_secrets_sensitive() -> None:
+    for script in ("tap-ossit", "target-ossit"):
+        plugin = plugins()[script]
+        assert "structured-logging" in plugin["capabilities"], script
+        assert not [s["name"] for s in plugin["settings"] if s["kind"] == "password"], script

@@ -3,19 +3,50 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+MARKER = ".ossit-quickstart"
+# The units scripts/demo_changes.py gives the demo's statistics.
+DEMO_UNITS = {"views", "visitors", "signups", "emails", "jobs", "units", "minutes"}
+
+
+def user_env() -> dict[str, str]:
+    """A user's shell: nothing that points Meltano or the connectors elsewhere."""
+    ours = ("TAP_", "TARGET_", "MELTANO_", "OSSIT_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(ours)}
 
 
 def quickstart(port: int, workdir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "TARGET_", "MELTANO_"))}
+    env = user_env()
     env.update(OSSIT_QUICKSTART_PORT=str(port), OSSIT_QUICKSTART_DIR=str(workdir), NO_COLOR="1")
     return subprocess.run(
         ["bash", str(REPO / "scripts" / "quickstart")],
         env=env, capture_output=True, text=True, timeout=900, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def section(out: str, heading: str) -> list[str]:
+    """The lines after the line starting with `heading`, up to the next blank line."""
+    rest = out.split("\n" + heading, 1)[1].splitlines()[1:]
+    return rest[: rest.index("")] if "" in rest else rest
+
+
+def printed_command(out: str, after: str) -> str:
+    """The command the quick start prints on the line after the one starting with `after`."""
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(after))
+    return lines[at + 1].strip()
+
+
+def run_as_user(command: str) -> subprocess.CompletedProcess[str]:
+    """A printed command, pasted into a shell in the repository."""
+    return subprocess.run(
+        ["bash", "-c", command], cwd=REPO, env=user_env(), capture_output=True, text=True,
+        timeout=300, check=False, stdin=subprocess.DEVNULL,
     )  # fmt: skip
 
 
@@ -30,10 +61,19 @@ def test_quickstart_runs_end_to_end(meltano_installed, tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
 
-    proc = quickstart(port, tmp_path / "qs")
+    # What a previous quick start left there is replaced.
+    workdir = tmp_path / "qs"
+    workdir.mkdir()
+    (workdir / MARKER).write_text("made by an earlier run")
+    (workdir / "stale.log").write_text("from an earlier run")
+
+    proc = quickstart(port, workdir)
 
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
+    assert not (workdir / "stale.log").exists()
+    assert (workdir / MARKER).exists()
+    assert f"ossit-sandbox ready on http://127.0.0.1:{port} (database " in out
     for heading in (
         "rows",
         "Latest values",
@@ -49,6 +89,39 @@ def test_quickstart_runs_end_to_end(meltano_installed, tmp_path: Path) -> None:
     loaded_now, total = (int(v.replace(",", "")) for v in points_line.split()[1:3])
     assert 1 <= loaded_now <= 3 < total
     assert nothing_listens(port), "the sandbox was left running"
+
+    # Every statistic in the summary shows its unit (the last column).
+    latest = section(out, "Latest values")
+    assert latest[0].split() == ["group", "statistic", "value", "on", "unit"]
+    assert len(latest) > 1
+    for row in latest[1:]:
+        assert row.split()[-1] in DEMO_UNITS, row
+
+    # The commands it prints at the end work as printed.
+    explore = run_as_user(printed_command(out, "The warehouse is"))
+    assert explore.returncode == 0, explore.stderr[-3000:]
+    assert "page_views" in explore.stdout
+    assert re.search(r"│ views +│$", explore.stdout, re.MULTILINE), explore.stdout  # its unit
+    state = run_as_user(printed_command(out, "Bookmarks Meltano keeps"))
+    assert state.returncode == 0, state.stderr[-3000:]
+    assert '"bookmarks"' in state.stdout
+
+
+def test_quickstart_never_deletes_a_directory_it_did_not_make(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    mine = tmp_path / "my-project"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+
+    proc = quickstart(port, mine)
+
+    assert proc.returncode != 0
+    assert (mine / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    assert "refusing to delete it" in proc.stderr and "OSSIT_QUICKSTART_DIR" in proc.stderr
+    assert "Logs are in" not in proc.stderr
 
 
 def test_quickstart_says_when_the_port_is_taken(tmp_path: Path) -> None:
