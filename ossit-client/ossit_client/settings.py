@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ossit_schemas import RATE_LIMIT_DEFAULT
+from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
 
 from ._budget_url import BUDGET_URL_ENV, check_budget_url
 from ._secrets import check_base_url, check_domain_key
@@ -51,9 +51,18 @@ CONNECTION_SETTINGS: dict[str, dict[str, Any]] = {
         "integer",
         "Max requests per hour",
         "The client-side request budget, shared by every process on this machine using the "
-        "same key; keep it at or below the domain's rate limit.",
+        "same key (on every machine, with budget_url); keep it at or below the domain's rate "
+        "limit.",
         minimum=1,
         default=RATE_LIMIT_DEFAULT,
+    ),
+    "rate_window": _setting(
+        "number",
+        "Rate window",
+        "Seconds of the rolling window max_requests_per_hour counts in: 3600 on the hosted "
+        "API; set it only for a sandbox started with another --rate-window.",
+        exclusiveMinimum=0,
+        default=RATE_LIMIT_WINDOW_SECONDS,
     ),
     "budget_url": {
         **_setting(
@@ -141,7 +150,7 @@ def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
             check_budget_url(budget_url)
         except ValueError as exc:
             errors.append(str(exc))
-    for name in ("timeout", "answer_timeout", "max_retry_wait"):
+    for name in ("timeout", "answer_timeout", "max_retry_wait", "rate_window"):
         value = config.get(name)
         if isinstance(value, float) and not math.isfinite(value):
             errors.append(f"{name}: must be a finite number of seconds")
