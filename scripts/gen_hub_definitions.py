@@ -41,9 +41,11 @@ VARIANT = "ossit"
 LABEL = "Ossit"
 DOMAIN_URL = "https://ossit.ca"
 # singer-sdk capabilities the classes declare but we do not advertise: no test here exercises
-# BATCH or ACTIVATE_VERSION messages through these connectors, and `validate-records` is
-# not a loader capability Meltano knows.
-UNADVERTISED = {"batch", "activate-version", "validate-records"}
+# BATCH messages through these connectors, `validate-records` is not a loader capability
+# Meltano knows, and target-ossit ignores ACTIVATE_VERSION (tap-ossit emits it, tested by a
+# full-table sync into target-postgres with hard_delete).
+UNADVERTISED = {"batch", "validate-records"}
+UNADVERTISED_BY_LOADERS = {"activate-version"}
 # The singer-sdk built-in settings that go with an advertised capability.
 BUILTIN_SETTINGS = {
     "stream-maps": re.compile(r"stream_maps|stream_map_config"),
@@ -136,7 +138,11 @@ def setting(name: str, spec: dict) -> dict[str, Any]:
 
 
 def capabilities(plugin: Any) -> list[str]:
-    return sorted(str(c) for c in plugin.capabilities if str(c) not in UNADVERTISED)
+    """The capabilities a connector's definition advertises."""
+    hidden = set(UNADVERTISED)
+    if plugin.name.startswith("target-"):
+        hidden |= UNADVERTISED_BY_LOADERS
+    return sorted(str(c) for c in plugin.capabilities if str(c) not in hidden)
 
 
 def builtin_settings(plugin: Any, advertised: list[str]) -> dict[str, dict]:

@@ -20,6 +20,7 @@ from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.mapper import RemoveRecordTransform, SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 
 from tap_ossit.writer import PageWriter
 
@@ -153,8 +154,11 @@ class PagedStream(Stream):
             self._write_state_message()
 
     def _advance(self, context: types.Context | None, position: Position) -> None:
-        """Move the partition's state to `position`: its bookmark and next page's cursor."""
-        if position.bookmark is None:
+        """Move the partition's state to `position`: its bookmark and next page's cursor.
+
+        A FULL_TABLE sync reads everything and keeps no position (as the SDK's own).
+        """
+        if position.bookmark is None or self.replication_method == REPLICATION_FULL_TABLE:
             return
         self._increment_stream_state({"updated_at": position.bookmark}, context=context)
         # A cursor is kept tied to its bookmark (see `reader.Position`), so one that a

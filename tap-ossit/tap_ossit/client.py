@@ -29,6 +29,7 @@ if t.TYPE_CHECKING:
 
     from ossit_client import OssitClient
     from singer_sdk.helpers import types
+    from singer_sdk.singerlib import Catalog
 
     from tap_ossit.tap import TapOssit
 
@@ -64,9 +65,16 @@ class OssitStream(PagedStream):
         self.add_sdc_deleted_at = bool(tap.config.get("add_sdc_deleted_at"))
         if self.add_sdc_deleted_at:
             schema["properties"][SDC_DELETED_AT] = copy.deepcopy(schema["properties"]["deleted_at"])
+        self.chosen_replication_method = tap.replication_methods.get(self.name)
         super().__init__(tap, schema=schema)
         self.api: Callable[[], OssitClient] = lambda: tap.api  # made on first use
         self.reader = KindReader(self.api, self.name, ReadOptions.from_config(tap.config))
+
+    def apply_catalog(self, catalog: Catalog) -> None:
+        """The SDK's, then the catalog metadata's `replication-method`, if it sets one."""
+        super().apply_catalog(catalog)
+        if self.chosen_replication_method:
+            self.forced_replication_method = self.chosen_replication_method
 
     def get_replication_key_signpost(self, context: types.Context | None = None) -> None:
         """None: a sorted read's bookmark is already exact, the local clock adds nothing."""

@@ -1,7 +1,8 @@
 """The tap-ossit Tap class: its settings, its streams and the one Ossit client they share.
 
 Every stream is incremental on `updated_at` and sorted, so a run emits STATE as it goes
-and an interrupted run resumes from its last STATE without missing a record. Deleted
+and an interrupted run resumes from its last STATE without missing a record; a catalog can
+make a stream FULL_TABLE instead (read whole, with ACTIVATE_VERSION if asked for). Deleted
 records are emitted as tombstones (`deleted_at` set) unless `include_deleted` is false.
 All requests go through the shared, throttled `ossit_client`, which owns retries and
 rate limits; what each stream cost is logged as METRIC lines (`tap_ossit.metrics`).
@@ -55,6 +56,17 @@ _OWN_SETTINGS = th.PropertiesList(
         description=f"Records per list request (the API's maximum is {PAGE_SIZE_MAX}).",
     ),
     th.Property(
+        "emit_activate_version_messages",
+        th.BooleanType,
+        default=False,
+        title="Emit ACTIVATE_VERSION messages",
+        description=(
+            "For streams synced FULL_TABLE (catalog metadata replication-method), version the "
+            "records and announce the version, so a target such as target-postgres with "
+            "hard_delete removes the rows the source no longer has."
+        ),
+    ),
+    th.Property(
         "include_deleted",
         th.BooleanType,
         default=True,
@@ -94,6 +106,24 @@ def _setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     return errors
 
 
+def _chosen_replication_methods(catalog: object) -> dict[str, str]:
+    """Stream -> the `replication-method` its catalog metadata chooses (Singer's key).
+
+    Meltano writes it (`metadata: {points: {replication-method: FULL_TABLE}}`). singer-sdk
+    0.54 reads only the entry's `replication_method` (INCREMENTAL in a discovered catalog)
+    and `forced-replication-method`, its metadata parser drops this key: so it is taken
+    from the catalog as passed, and wins over both (see `OssitStream.apply_catalog`).
+    """
+    if not isinstance(catalog, t.Mapping):
+        return {}
+    return {
+        stream["tap_stream_id"]: entry["metadata"]["replication-method"]
+        for stream in catalog.get("streams", [])
+        for entry in stream.get("metadata", [])
+        if entry.get("breadcrumb") == [] and entry.get("metadata", {}).get("replication-method")
+    }
+
+
 class TapOssit(Tap):
     """Singer tap for Ossit: statistic groups, statistics, series points and intervals."""
 
@@ -124,6 +154,7 @@ class TapOssit(Tap):
 
         All before any request: a bad setting stops the run naming it.
         """
+        self.replication_methods = _chosen_replication_methods(kwargs.get("catalog"))
         super().__init__(*args, validate_config=validate_config, **kwargs)
         if validate_config and (errors := _setting_errors(self.config)):
             raise ConfigValidationError(
