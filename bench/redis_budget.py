@@ -17,8 +17,6 @@ Measured here, not asserted in the tests (``tests/client/test_client_redis_budge
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import socket
 import statistics
@@ -36,10 +34,9 @@ from ossit_client._state_file import StateFile
 from ossit_client._throttle import Throttle
 from ossit_sandbox.launcher import SandboxServer
 
-from bench import REPO_ROOT
 from bench.harness import BenchError, say
 from bench.report import Goal, Metric, render_table, write_json
-from bench.shared_budget import KEY_VARIABLE, LIMIT, WINDOW, ideal_seconds
+from bench.shared_budget import LIMIT, WINDOW, measure_workers, sharing_metrics
 
 PROCESSES, PER_PROCESS = 3, 50
 TOTAL = PROCESSES * PER_PROCESS
@@ -132,73 +129,11 @@ def shared_run(workdir: Path, url: str) -> list[Metric]:
     """``PROCESSES`` workers, separate state dirs, one Redis budget: wall / ideal and 429s."""
     with SandboxServer(workdir / "redis.db", rate_limit=LIMIT, rate_window=WINDOW) as server:
         key = server.create_domain("redis budget")
-        env = {**os.environ, KEY_VARIABLE: key, BUDGET_URL_ENV: url}
         say(f"{PROCESSES} processes x {PER_PROCESS} requests, {LIMIT} per {WINDOW:g} s in Redis")
-        workers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.shared_budget",
-                    "--worker",
-                    server.base_url,
-                    str(workdir / f"machine-{number}"),
-                    str(PER_PROCESS),
-                ],
-                cwd=REPO_ROOT,
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for number in range(PROCESSES)
-        ]
-        try:
-            for process in workers:
-                assert process.stdout is not None
-                if process.stdout.readline().strip() != "ready":
-                    raise BenchError("a worker did not start")
-            go_at = time.time()
-            for process in workers:
-                assert process.stdin is not None
-                process.stdin.write("go\n")
-                process.stdin.flush()
-            outputs = [process.communicate(timeout=600)[0] for process in workers]
-        finally:
-            for process in workers:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-        if any(process.returncode != 0 for process in workers):
-            raise BenchError(f"a worker failed: {[p.returncode for p in workers]}")
-        results = [json.loads(output) for output in outputs]
-        stats = server.stats(key)
-    elapsed = max(result["finished_at"] for result in results) - go_at
-    ideal = ideal_seconds(TOTAL, LIMIT, WINDOW)
+        machines = [workdir / f"machine-{number}" for number in range(PROCESSES)]
+        measured = measure_workers(server, key, machines, PER_PROCESS, {BUDGET_URL_ENV: url})
     label = f"{PROCESSES} processes sharing one Redis budget ({LIMIT} per {WINDOW:g} s)"
-    return [
-        Metric(
-            id="rate_limit.redis_budget_wall_vs_ideal",
-            section=SECTION,
-            label=f"{label}: wall time / ideal",
-            value=elapsed / ideal,
-            unit="ratio",
-            goal=Goal("<=", 1.15, "about 1"),
-            detail=f"{elapsed:.1f} s vs {ideal:.1f} s for {TOTAL} requests; "
-            f"{stats['requests']} made",
-            raw={"elapsed_s": elapsed, "ideal_s": ideal, "workers": results},
-        ),
-        Metric(
-            id="rate_limit.redis_budget_429",
-            section=SECTION,
-            label=f"{label}: 429 answers",
-            value=stats["rate_limited"],
-            unit="",
-            goal=Goal("==", 0),
-            detail="counted by the sandbox",
-            raw={"stats": stats},
-        ),
-    ]
+    return sharing_metrics("redis_budget", label, TOTAL, measured)
 
 
 def main(argv: list[str] | None = None) -> int:

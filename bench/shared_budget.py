@@ -21,6 +21,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
@@ -71,62 +72,67 @@ def worker(base_url: str, state_dir: str, count: int) -> None:
         print(json.dumps({"finished_at": finished_at, **client.counters.as_dict()}), flush=True)
 
 
-def run(workdir: Path) -> list[Metric]:
-    """Measure once; the figures as Metrics (a wall-time ratio and the 429 count)."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    with SandboxServer(workdir / "shared.db", rate_limit=LIMIT, rate_window=WINDOW) as server:
-        key = server.create_domain("shared budget")
-        env = {**os.environ, KEY_VARIABLE: key}
-        argv = [server.base_url, str(workdir / "client-state"), str(PER_PROCESS)]
-        say(f"{PROCESSES} processes x {PER_PROCESS} requests, {LIMIT} per {WINDOW:g} s shared")
-        workers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "bench.shared_budget", "--worker", *argv],
-                cwd=REPO_ROOT,
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(PROCESSES)
-        ]
-        try:
-            for process in workers:
-                assert process.stdout is not None
-                if process.stdout.readline().strip() != "ready":
-                    raise BenchError("a worker did not start")
-            go_at = time.time()
-            for process in workers:
-                assert process.stdin is not None
-                process.stdin.write("go\n")
-                process.stdin.flush()
-            outputs = [process.communicate(timeout=600)[0] for process in workers]
-        finally:
-            for process in workers:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-        if any(process.returncode != 0 for process in workers):
-            raise BenchError(f"a worker failed: {[p.returncode for p in workers]}")
-        results = [json.loads(output) for output in outputs]
-        stats = server.stats(key)
+def measure_workers(
+    server: SandboxServer, key: str, state_dirs: list[Path], count: int, env: dict[str, str]
+) -> tuple[float, list[dict[str, Any]], dict[str, Any]]:
+    """One worker per state dir, all told "go" together: the seconds from "go" to the last
+    answer, each worker's counters, and the key's sandbox stats."""
+    environment = {**os.environ, **env, KEY_VARIABLE: key}
+    command = [sys.executable, "-m", "bench.shared_budget", "--worker", server.base_url]
+    workers = [
+        subprocess.Popen(
+            [*command, str(state_dir), str(count)],
+            cwd=REPO_ROOT,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for state_dir in state_dirs
+    ]
+    try:
+        for process in workers:
+            assert process.stdout is not None
+            if process.stdout.readline().strip() != "ready":
+                raise BenchError("a worker did not start")
+        go_at = time.time()
+        for process in workers:
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        outputs = [process.communicate(timeout=600)[0] for process in workers]
+    finally:
+        for process in workers:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    if any(process.returncode != 0 for process in workers):
+        raise BenchError(f"a worker failed: {[p.returncode for p in workers]}")
+    results = [json.loads(output) for output in outputs]
     elapsed = max(result["finished_at"] for result in results) - go_at
-    ideal = ideal_seconds(TOTAL, LIMIT, WINDOW)
-    label = f"{PROCESSES} processes sharing one key's budget ({LIMIT} per {WINDOW:g} s)"
+    return elapsed, results, server.stats(key)
+
+
+def sharing_metrics(
+    metric: str, label: str, total: int, measured: tuple[float, list[dict[str, Any]], dict]
+) -> list[Metric]:
+    """The two figures of processes sharing a budget: wall time / ideal, and 429s."""
+    elapsed, results, stats = measured
+    ideal = ideal_seconds(total, LIMIT, WINDOW)
     return [
         Metric(
-            id="rate_limit.shared_budget_wall_vs_ideal",
+            id=f"rate_limit.{metric}_wall_vs_ideal",
             section=SECTION,
             label=f"{label}: wall time / ideal",
             value=elapsed / ideal,
             unit="ratio",
             goal=Goal("<=", 1.15, "about 1"),
             detail=f"{elapsed:.1f} s vs {ideal:.1f} s = the fastest legal schedule of "
-            f"{TOTAL} requests; {stats['requests']} made",
+            f"{total} requests; {stats['requests']} made",
             raw={"elapsed_s": elapsed, "ideal_s": ideal, "workers": results},
         ),
         Metric(
-            id="rate_limit.shared_budget_429",
+            id=f"rate_limit.{metric}_429",
             section=SECTION,
             label=f"{label}: 429 answers",
             value=stats["rate_limited"],
@@ -136,6 +142,18 @@ def run(workdir: Path) -> list[Metric]:
             raw={"stats": stats},
         ),
     ]
+
+
+def run(workdir: Path) -> list[Metric]:
+    """Measure once; the figures as Metrics (a wall-time ratio and the 429 count)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    with SandboxServer(workdir / "shared.db", rate_limit=LIMIT, rate_window=WINDOW) as server:
+        key = server.create_domain("shared budget")
+        say(f"{PROCESSES} processes x {PER_PROCESS} requests, {LIMIT} per {WINDOW:g} s shared")
+        state_dirs = [workdir / "client-state"] * PROCESSES  # one machine: one budget file
+        measured = measure_workers(server, key, state_dirs, PER_PROCESS, {})
+    label = f"{PROCESSES} processes sharing one key's budget ({LIMIT} per {WINDOW:g} s)"
+    return sharing_metrics("shared_budget", label, TOTAL, measured)
 
 
 def main(argv: list[str] | None = None) -> int:
