@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from meltano_command import UNREACHABLE_HUB, run_meltano
 from ossit_client import OssitClient
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-# Any request to Meltano Hub would go here and fail: proof that the project never needs it.
-UNREACHABLE_HUB = "http://127.0.0.1:9"
 RESOURCES = ("statistic_groups", "statistics", "points", "intervals")
 PG_VARS = ("OSSIT_TEST_PG_HOST", "OSSIT_TEST_PG_PORT", "OSSIT_TEST_PG_USER")
 
@@ -79,21 +78,7 @@ class Meltano:
 
     def __call__(self, *args: str, timeout: float = 600) -> str:
         """Run `meltano ARGS`; fail the test with the tail of its output if it fails."""
-        proc = subprocess.run(
-            _argv(args),
-            env=self.env,
-            cwd=self.workdir,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if proc.returncode != 0:
-            pytest.fail(
-                f"meltano {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-6000:]}",
-                pytrace=False,
-            )
-        return proc.stdout + proc.stderr
+        return run_meltano(_argv(args), env=self.env, cwd=self.workdir, timeout=timeout)
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
         """Start `meltano ARGS` in its own process group (so the whole pipeline can be killed)."""

@@ -30,12 +30,12 @@ from typing import Any
 
 import pytest
 import yaml
+from meltano_command import UNREACHABLE_HUB, run_meltano
 
 REPO = Path(__file__).resolve().parents[2]
 HUB = REPO / "hub"
 GENERATOR = REPO / "scripts" / "gen_hub_definitions.py"
 VENV_BIN = Path(sys.executable).parent
-UNREACHABLE_HUB = "http://127.0.0.1:9"
 MELTANO_SCHEMA = importlib.resources.files("meltano.schemas") / "meltano.schema.json"
 # Hub metadata that Meltano itself ignores (and its meltano.yml schema does not list).
 HUB_ONLY = {"domain_url", "maintenance_status", "keywords", "quality"}
@@ -71,21 +71,7 @@ def meltano_env(project: Path | None) -> dict[str, str]:
 
 def meltano(env: dict[str, str], cwd: Path, *args: str, timeout: float = 900) -> str:
     """Run `meltano ARGS`; fail the test with the tail of its output if it fails."""
-    proc = subprocess.run(
-        [str(VENV_BIN / "meltano"), *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if proc.returncode != 0:
-        pytest.fail(
-            f"meltano {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-6000:]}",
-            pytrace=False,
-        )
-    return proc.stdout + proc.stderr
+    return run_meltano([str(VENV_BIN / "meltano"), *args], env=env, cwd=cwd, timeout=timeout)
 
 
 def working_tree_repo(dest: Path) -> str:
