@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import REPO_ROOT, rate_limit, sandbox, shared_budget, tap, target
+from bench import REPO_ROOT, airbyte, rate_limit, sandbox, shared_budget, tap, target
 from bench.environment import Environment
 from bench.harness import say
 from bench.profiles import PROFILES
@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[Environment], list[Metric]]] = {
     "rate-limit": rate_limit.run,
     "shared-budget": lambda env: shared_budget.run(env.path("shared-budget")),
     "target": target.run,
+    "airbyte": airbyte.run,
 }
 """In running order: the sandbox benchmark generates the source domains the taps read."""
 DEFAULT_OUTPUT = {"all": "bench/results/latest.json", "smoke": "bench/results/smoke.json"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +23,7 @@ import psutil
 from ossit_sandbox.launcher import SandboxServer
 
 from bench.baseline_tap import PATHS, pages, session_for
-from bench.harness import PeakRss, say, write_json_file
+from bench.harness import BenchError, PeakRss, Run, run_measured, say, write_json_file
 from bench.profiles import DomainShape, Profile
 
 UNBOUNDED_RATE = 1_000_000
@@ -81,6 +81,21 @@ class Source:
     def reset(self) -> None:
         self.server.reset_stats(self.key)
 
+    def measured_read(
+        self, argv: list[str], *, who: str, log: Path, stdout: Path | None = None
+    ) -> tuple[Run, int]:
+        """A full read of this domain by `argv`, and the requests the sandbox counted for it.
+
+        Fewer requests than one per page means the program skipped data: its time would
+        not be a read of the domain, so that is an error, not a figure.
+        """
+        self.reset()
+        run = run_measured(argv, log=log, stdout=stdout)
+        requests = self.requests()["requests"]
+        if requests < min_requests(self.counts):
+            raise BenchError(f"the {who} made {requests} requests: it read too little")
+        return run, requests
+
 
 def read_back(server: SandboxServer, key: str) -> ReadBack:
     """Count every stream with the plain loop, timing the points and sampling server memory."""
@@ -93,6 +108,16 @@ def read_back(server: SandboxServer, key: str) -> ReadBack:
             if stream == "points":
                 points_s = time.perf_counter() - start
     return ReadBack(counts=counts, points_s=points_s, server_peak_rss_mb=server_rss.peak_mb)
+
+
+@dataclass(frozen=True)
+class Load:
+    """One load into an empty domain: the run, its requests and, if asked, what it loaded."""
+
+    run: Run
+    requests: int
+    counts: dict[str, int]
+    """Records per stream in the domain afterwards (tombstones included); empty if not asked."""
 
 
 class Environment:
@@ -165,3 +190,24 @@ class Environment:
         config = {"domain_key": key, "base_url": server.base_url}
         config |= {"max_requests_per_hour": UNBOUNDED_RATE} | settings
         return write_json_file(self.path(f"{name}.config.json"), config)
+
+    def measured_load(
+        self,
+        name: str,
+        command: Callable[[Path], list[str]],
+        stdin: Path,
+        *,
+        count: bool = False,
+    ) -> Load:
+        """Run `command(config)` on `stdin` against a new empty domain of a fresh sandbox.
+
+        A fresh database each time, so that no load runs against a bigger index than
+        another; `count` reads the domain back afterwards, to check what was loaded.
+        """
+        with self.fresh_server(name) as server:
+            key = server.create_domain(name, time_zone="UTC")
+            config = self.config_file(name, server, key)
+            run = run_measured(command(config), stdin=stdin, log=self.path(f"logs/{name}.log"))
+            requests = server.stats(key)["requests"]
+            counts = read_back(server, key).counts if count else {}
+        return Load(run=run, requests=requests, counts=counts)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -42,6 +42,31 @@ class Run:
 
     wall_s: float
     max_rss_mb: float
+
+
+@dataclass
+class Alternation:
+    """Subjects run alternately on the same work: each one's best run, requests and peak RSS.
+
+    Alternating, rather than running one subject's repeats and then the other's, gives both
+    the same share of a shared machine's good and bad moments; the best time of each is its
+    speed. Requests and peak RSS keep the worst attempt, since a goal on them is a bound.
+    """
+
+    best: dict[str, Run] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+
+    def add(self, subject: str, run: Run, requests: int) -> None:
+        """Count one attempt of `subject`."""
+        if subject not in self.best or run.wall_s < self.best[subject].wall_s:
+            self.best[subject] = run
+        self.requests[subject] = max(self.requests.get(subject, 0), requests)
+        self.peak_rss_mb[subject] = max(self.peak_rss_mb.get(subject, 0.0), run.max_rss_mb)
+
+    def rates(self, work: int) -> dict[str, float]:
+        """Units of `work` (records, points) per second of each subject's best run."""
+        return {subject: work / run.wall_s for subject, run in self.best.items()}
 
 
 def run_measured(

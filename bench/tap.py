@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench.environment import Environment, Source, min_requests
 from bench.harness import (
+    Alternation,
     BenchError,
     Run,
     console_script,
@@ -36,29 +37,23 @@ def _argv(subject: str, config: Path) -> list[str]:
     return [*program, "--config", str(config)]
 
 
-def _full_syncs(env: Environment, source: Source) -> tuple[dict[str, Run], int, float]:
-    """Best run of each subject, tap-ossit's requests per sync and its highest peak RSS."""
+def _full_syncs(env: Environment, source: Source) -> Alternation:
+    """Each subject's best run, requests per sync and highest peak RSS."""
     config = env.config_file("tap-big", source.server, source.key)
     profile = env.profile
     order = ["baseline", "tap"] * profile.tap_repeats + ["sdk"] * profile.sdk_repeats
     for subject in NAMES:
         warm_up(_argv(subject, config)[:-2], env.path(f"logs/warm-up-{subject}.log"))
-    best: dict[str, Run] = {}
-    tap_requests = 0
-    tap_rss_mb = 0.0
+    syncs = Alternation()
     for attempt, subject in enumerate(order):
         say(f"full sync of {source.records:,} records by the {NAMES[subject]}")
-        source.reset()
-        run = run_measured(_argv(subject, config), log=env.path(f"logs/{subject}-{attempt}.log"))
-        requests = source.requests()["requests"]
-        if requests < min_requests(source.counts):
-            raise BenchError(f"the {NAMES[subject]} made {requests} requests: it read too little")
-        if subject not in best or run.wall_s < best[subject].wall_s:
-            best[subject] = run
-        if subject == "tap":
-            tap_requests = max(tap_requests, requests)
-            tap_rss_mb = max(tap_rss_mb, run.max_rss_mb)
-    return best, tap_requests, tap_rss_mb
+        run, requests = source.measured_read(
+            _argv(subject, config),
+            who=NAMES[subject],
+            log=env.path(f"logs/{subject}-{attempt}.log"),
+        )
+        syncs.add(subject, run, requests)
+    return syncs
 
 
 def _small_syncs(env: Environment, source: Source) -> tuple[Run, int]:
@@ -92,9 +87,10 @@ def _small_syncs(env: Environment, source: Source) -> tuple[Run, int]:
 def run(env: Environment) -> list[Metric]:
     """Measure, then state each figure as a ratio with its goal."""
     big, small = env.big, env.small
-    best, full_requests, big_rss_mb = _full_syncs(env, big)
+    syncs = _full_syncs(env, big)
+    full_requests, big_rss_mb = syncs.requests["tap"], syncs.peak_rss_mb["tap"]
     small_run, incremental_requests = _small_syncs(env, small)
-    rate = {subject: big.records / run.wall_s for subject, run in best.items()}
+    rate = syncs.rates(big.records)
     per_run = {subject: f"{rate[subject]:,.0f} rec/s" for subject in rate}
     repeats = f"{big.records:,} records, best of {env.profile.tap_repeats}"
     streams = len(big.counts)

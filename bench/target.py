@@ -9,15 +9,16 @@ the second memory point, and its load is checked point for point.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
-from bench.environment import Environment, read_back
+from bench.environment import Environment
 from bench.harness import (
+    Alternation,
     BenchError,
     Run,
     console_script,
     python_module,
-    run_measured,
     say,
     warm_up,
 )
@@ -35,36 +36,20 @@ def _program(subject: str) -> list[str]:
     }[subject]
 
 
-def _load(env: Environment, subject: str, points_file: Path, attempt: str) -> tuple[Run, int]:
-    """Load `points_file` into a new empty domain; answer the run and the requests it made."""
-    program = _program(subject)
-    with env.fresh_server(f"load-{attempt}") as server:
-        key = server.create_domain(f"load-{attempt}", time_zone="UTC")
-        config = env.config_file(f"load-{attempt}", server, key)
-        run = run_measured(
-            [*program, "--config", str(config)],
-            stdin=points_file,
-            log=env.path(f"logs/load-{attempt}.log"),
-        )
-        return run, server.stats(key)["requests"]
+def _command(subject: str) -> Callable[[Path], list[str]]:
+    """The command line of `subject` for a given config file."""
+    return lambda config: [*_program(subject), "--config", str(config)]
 
 
 def _checked_small_load(env: Environment, shape: DomainShape) -> Run:
     """target-ossit loads the small file; the domain then holds exactly those points."""
     points_file = write_points_file(env.path("points-small.singer"), shape)
     say(f"loading {shape.points:,} points with target-ossit")
-    with env.fresh_server("load-small") as server:
-        key = server.create_domain("load-small", time_zone="UTC")
-        config = env.config_file("load-small", server, key)
-        run = run_measured(
-            [console_script("target-ossit"), "--config", str(config)],
-            stdin=points_file,
-            log=env.path("logs/load-small.log"),
-        )
-        loaded = read_back(server, key).counts["points"]
+    small = env.measured_load("load-small", _command("target"), points_file, count=True)
+    loaded = small.counts["points"]
     if loaded != shape.points:
         raise BenchError(f"target-ossit loaded {loaded:,} of {shape.points:,} points")
-    return run
+    return small.run
 
 
 def run(env: Environment) -> list[Metric]:
@@ -74,20 +59,15 @@ def run(env: Environment) -> list[Metric]:
     points_file = write_points_file(env.path("points-big.singer"), shape)
     for subject in NAMES:
         warm_up(_program(subject), env.path(f"logs/warm-up-{subject}.log"))
-    best: dict[str, Run] = {}
-    target_requests = 0
-    target_rss_mb = 0.0
+    loads = Alternation()
     for attempt, subject in enumerate(["baseline", "target"] * repeats):
         say(f"loading {shape.points:,} points with the {NAMES[subject]}")
-        load, requests = _load(env, subject, points_file, f"{subject}-{attempt}")
-        if subject not in best or load.wall_s < best[subject].wall_s:
-            best[subject] = load
-        if subject == "target":
-            target_requests = max(target_requests, requests)
-            target_rss_mb = max(target_rss_mb, load.max_rss_mb)
+        load = env.measured_load(f"load-{subject}-{attempt}", _command(subject), points_file)
+        loads.add(subject, load.run, load.requests)
+    target_requests, target_rss_mb = loads.requests["target"], loads.peak_rss_mb["target"]
     points_file.unlink()
     small_run = _checked_small_load(env, env.profile.small)
-    rate = {subject: shape.points / load.wall_s for subject, load in best.items()}
+    rate = loads.rates(shape.points)
     minimum = math.ceil(shape.points / 1000)
     small = env.profile.small.points
     return [

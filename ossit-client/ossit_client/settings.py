@@ -9,6 +9,7 @@ both are), so this module needs no connector framework.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
 
 from ._budget_url import BUDGET_URL_ENV, check_budget_url
-from ._secrets import check_base_url, check_domain_key
+from ._secrets import SECRET_FILTER, check_base_url, check_domain_key
 
 DEFAULT_BASE_URL = "https://ossit.ca"
 #: 256 MiB: far above any page (1000 records, ~300 KB), far below a decompression bomb.
@@ -155,6 +156,27 @@ def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
         if isinstance(value, float) and not math.isfinite(value):
             errors.append(f"{name}: must be a finite number of seconds")
     return errors
+
+
+def register_secrets(config: Mapping[str, Any]) -> None:
+    """Mask the settings' secrets (the key, the budget URL's password) from now on.
+
+    Every log record of the process is masked once a secret is registered; ``mask`` does the
+    same for text a connector prints by other routes (an Airbyte TRACE message, say). A
+    connector calls this as soon as it has read its settings, before checking them.
+    """
+    key = config.get("domain_key")
+    if isinstance(key, str):
+        SECRET_FILTER.register(key.strip())
+    budget_url = config.get("budget_url")
+    if isinstance(budget_url, str):
+        with contextlib.suppress(ValueError):
+            check_budget_url(budget_url)  # registers its password, whatever else is wrong
+
+
+def mask(text: str) -> str:
+    """``text`` with every registered secret, in any escaped spelling, replaced by ``***``."""
+    return SECRET_FILTER.mask(text)
 
 
 def client_options(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,11 @@ def describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def refused_key(status_code: int) -> str:
+    """What a connector says when the API refuses its key (401/403): retrying cannot help."""
+    return f"Ossit refused the domain key (HTTP {status_code}); check the domain_key setting."
+
+
 def fail(logger: logging.Logger, headline: str, exc: BaseException, message: str) -> NoReturn:
     """Log ``exc`` in detail at DEBUG, then ``headline: message`` on one line; exit 1."""
     logger.debug("What failed, in detail", exc_info=exc)

@@ -16,6 +16,7 @@ import typing as t
 
 from ossit_client import AuthenticationError, PermissionDeniedError
 from ossit_schemas import record_schema
+from ossit_sync.failure import refused_key
 from ossit_sync.reading import KindReader, Page, ReadOptions, resume
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -42,9 +43,7 @@ class DomainKeyRefusedError(FatalAPIError):
     """The API answered 401/403: retrying cannot help, so the whole run stops."""
 
     def __init__(self, status_code: int) -> None:
-        super().__init__(
-            f"Ossit refused the domain key (HTTP {status_code}); check the domain_key setting."
-        )
+        super().__init__(refused_key(status_code))
 
 
 class OssitStream(PagedStream):

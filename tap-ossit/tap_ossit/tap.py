@@ -10,15 +10,15 @@ rate limits; what each stream cost is logged as METRIC lines (`tap_ossit.metrics
 
 from __future__ import annotations
 
-import datetime
 import typing as t
 import weakref
 from functools import cached_property
 
 from ossit_client import OssitClient
 from ossit_client.settings import connection_setting_errors, settings_schema
-from ossit_schemas import PAGE_SIZE_MAX, RECORD_TYPES
+from ossit_schemas import RECORD_TYPES
 from ossit_sync.failure import describe, fail
+from ossit_sync.reading.settings import READ_SETTINGS, read_setting_errors
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
@@ -31,31 +31,6 @@ if t.TYPE_CHECKING:
 
 _OWN_SETTINGS = th.PropertiesList(
     th.Property(
-        "start_date",
-        th.DateTimeType,
-        title="Start date",
-        description=(
-            "On a first run, read only records changed at or after this ISO 8601 time. "
-            "Later runs start from their bookmark (or from this date, if later)."
-        ),
-    ),
-    th.Property(
-        "groups",
-        th.ArrayType(th.StringType(min_length=1)),
-        title="Groups",
-        description=(
-            "Read only these statistic groups (by name), e.g. to split a large domain "
-            "across several tap runs, each with its own state. Empty or unset: every group."
-        ),
-    ),
-    th.Property(
-        "page_size",
-        th.IntegerType(minimum=1, maximum=PAGE_SIZE_MAX),
-        default=PAGE_SIZE_MAX,
-        title="Page size",
-        description=f"Records per list request (the API's maximum is {PAGE_SIZE_MAX}).",
-    ),
-    th.Property(
         "emit_activate_version_messages",
         th.BooleanType,
         default=False,
@@ -65,13 +40,6 @@ _OWN_SETTINGS = th.PropertiesList(
             "records and announce the version, so a target such as target-postgres with "
             "hard_delete removes the rows the source no longer has."
         ),
-    ),
-    th.Property(
-        "include_deleted",
-        th.BooleanType,
-        default=True,
-        title="Include deleted",
-        description="Emit tombstones (records with deleted_at set) so targets can apply deletes.",
     ),
     th.Property(
         "add_sdc_deleted_at",
@@ -87,8 +55,8 @@ _OWN_SETTINGS = th.PropertiesList(
     ),
 ).to_dict()
 
-CONFIG_SCHEMA = settings_schema(_OWN_SETTINGS["properties"])
-"""The connection settings every Ossit connector takes, then the tap's own."""
+CONFIG_SCHEMA = settings_schema({**READ_SETTINGS, **_OWN_SETTINGS["properties"]})
+"""The connection settings every Ossit connector takes, a read's, then the tap's own."""
 
 
 STOPPED = "tap-ossit stopped"
@@ -97,13 +65,7 @@ STOPPED = "tap-ossit stopped"
 
 def _setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """Checks JSON Schema cannot express; each message names its setting."""
-    errors = connection_setting_errors(config)
-    if (start_date := config.get("start_date")) is not None:
-        try:
-            datetime.datetime.fromisoformat(start_date)
-        except (TypeError, ValueError):
-            errors.append(f"start_date {start_date!r} is not an ISO 8601 date-time")
-    return errors
+    return connection_setting_errors(config) + read_setting_errors(config)
 
 
 def _chosen_replication_methods(catalog: object) -> dict[str, str]:

@@ -9,7 +9,7 @@ inherit the singer-sdk exception a caller may already catch (for example
 from __future__ import annotations
 
 from ossit_sync.loading import errors as core
-from ossit_sync.loading.errors import InputError, LoadError
+from ossit_sync.loading.errors import InputError, LoadError, UnknownStreamError
 from singer_sdk.exceptions import (
     InvalidJSONSchema,
     InvalidRecord,
@@ -49,10 +49,6 @@ class RecordBeforeSchemaError(InputError, RecordsWithoutSchemaException):
 
 class MissingKeyError(InputError, MissingKeyPropertiesError):
     """A record without one of its stream's key properties."""
-
-
-class UnknownStreamError(InputError):
-    """A stream that is none of the four kinds and is not mapped by ``stream_kinds``."""
 
 
 def located(exc: Exception, *, line: int, stream: str | None) -> InputError:

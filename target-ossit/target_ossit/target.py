@@ -13,14 +13,12 @@ from typing import Any
 
 from ossit_client import OssitClient
 from ossit_client.settings import connection_setting_errors, settings_schema
-from ossit_schemas import BATCH_SIZE_MAX, RECORD_TYPES
 from ossit_sync.failure import describe, fail
 from ossit_sync.loading import BatchLoader, held_back_error
-from singer_sdk import typing as th
+from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
 from singer_sdk.exceptions import ConfigValidationError
 
 from target_ossit._sdk import SdkTarget, TerminatedError
-from target_ossit.errors import UnknownStreamError
 from target_ossit.reader import NumberedSingerReader
 from target_ossit.sinks import SINKS, OssitSink
 
@@ -31,45 +29,7 @@ class TargetOssit(SdkTarget):
     name = "target-ossit"
     message_reader_class = NumberedSingerReader
 
-    config_jsonschema = settings_schema(
-        th.PropertiesList(
-            th.Property(
-                "batch_size",
-                th.IntegerType(minimum=1, maximum=BATCH_SIZE_MAX),
-                default=BATCH_SIZE_MAX,
-                description=(
-                    f"Points or intervals sent per batch request (at most {BATCH_SIZE_MAX})."
-                ),
-            ),
-            th.Property(
-                "stream_kinds",
-                th.ObjectType(
-                    additional_properties=th.StringType(allowed_values=list(RECORD_TYPES)),
-                ),
-                default={},
-                description=(
-                    "Kind of record of streams not named after one, e.g. "
-                    '{"daily_kpis": "points"}; kinds: ' + ", ".join(RECORD_TYPES) + "."
-                ),
-            ),
-            th.Property(
-                "process_deletes",
-                th.BooleanType,
-                default=True,
-                description="Delete the destination's object when a record has deleted_at set.",
-            ),
-            th.Property(
-                "load_id",
-                th.StringType,
-                default="",
-                description=(
-                    "Mixed into the idempotency keys of add/subtract/increment/decrement batches: "
-                    "a resume within 24 h with the same load_id applies each value once; give a "
-                    "new load its own value to apply identical increments again."
-                ),
-            ),
-        ).to_dict()["properties"]
-    )
+    config_jsonschema = settings_schema(LOAD_SETTINGS)
     """The connection settings every Ossit connector takes, then the target's own."""
 
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
@@ -84,12 +44,13 @@ class TargetOssit(SdkTarget):
             )
         # One sink at a time, in input order: parents before children, one client.
         self.max_parallelism = 1
+        self.options = LoadOptions.from_config(self.config)
         self.loader = BatchLoader(
             lambda: self.client,
             self.write_state,
             batch_size=self.batch_size,
-            load_id=str(self.config.get("load_id") or ""),
-            process_deletes=self.config.get("process_deletes") is not False,
+            load_id=self.options.load_id,
+            process_deletes=self.options.process_deletes,
         )
         self.reader.on_error = self.loader.settle
 
@@ -118,20 +79,13 @@ class TargetOssit(SdkTarget):
     @cached_property
     def batch_size(self) -> int:
         """Records per batch: ``batch_size``, or the SDK's ``batch_size_rows`` if smaller."""
-        size = self.config.get("batch_size") or BATCH_SIZE_MAX
+        size = self.options.batch_size
         rows = self.config.get("batch_size_rows")
         return min(size, rows) if rows else size
 
     def get_sink_class(self, stream_name: str) -> type[OssitSink]:
         """The sink of the stream's kind: its own name, or what ``stream_kinds`` maps it to."""
-        kind = (self.config.get("stream_kinds") or {}).get(stream_name, stream_name)
-        if kind not in SINKS:
-            msg = (
-                f"unknown stream '{stream_name}': not one of {', '.join(RECORD_TYPES)}; "
-                f'map it to one with the `stream_kinds` setting, e.g. {{"{stream_name}": "points"}}'
-            )
-            raise UnknownStreamError(msg, stream=stream_name)
-        return SINKS[kind]
+        return SINKS[self.options.kind_of(stream_name)]
 
     def process_endofpipe(self) -> None:
         """Send what is left, pass on the last state, and close the client.

@@ -37,11 +37,15 @@ PACKAGES = {
     "ossit-sandbox": "ossit-sandbox",
     "tap-ossit": "tap-ossit",
     "target-ossit": "target-ossit",
+    "ossit-airbyte": "ossit-airbyte",
+    "airbyte-source-ossit": "source-ossit",
+    "airbyte-destination-ossit": "destination-ossit",
 }
 TYPED = {
     "ossit-schemas": "ossit_schemas",
     "ossit-client": "ossit_client",
     "ossit-sync": "ossit_sync",
+    "ossit-airbyte": "ossit_airbyte",
 }
 HOME = "https://github.com/ossit/ossit-connectors"
 URLS = {
@@ -206,7 +210,10 @@ def test_sdist_ships_license_readme_and_sources(dist: Path, name: str) -> None:
     with tarfile.open(_sdist(dist, name)) as sdist:
         files = set(sdist.getnames())
     assert {f"{root}/LICENSE", f"{root}/README.md", f"{root}/pyproject.toml"} <= files
-    assert f"{root}/{_dist_name(name)}/__init__.py" in files  # the import package
+    (package,) = tomllib.loads((REPO / PACKAGES[name] / "pyproject.toml").read_text())["tool"][
+        "hatch"
+    ]["build"]["targets"]["wheel"]["packages"]
+    assert f"{root}/{package}/__init__.py" in files  # the import package
 
 
 # -- plain pip, a fresh venv, a real pipeline ------------------------------------------------

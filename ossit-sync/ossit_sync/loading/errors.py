@@ -55,3 +55,7 @@ class InvalidSchemaError(InputError):
 
 class LoadError(InputError):
     """The API refused or failed a write; nothing of the failing batch was applied."""
+
+
+class UnknownStreamError(InputError):
+    """A stream that is none of the four kinds and is not mapped by ``stream_kinds``."""

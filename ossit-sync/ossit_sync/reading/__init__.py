@@ -1,7 +1,7 @@
 """The incremental reader: resumable request sequences over Ossit's sorted lists."""
 
 from ossit_sync.reading.pages import Page, read_pages
-from ossit_sync.reading.position import Position, Start, api_timestamp, resume
+from ossit_sync.reading.position import Position, Start, api_timestamp, later, resume
 from ossit_sync.reading.reader import KindReader, ReadOptions
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "ReadOptions",
     "Start",
     "api_timestamp",
+    "later",
     "read_pages",
     "resume",
 ]

@@ -58,6 +58,13 @@ def api_timestamp(value: str) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def later(bookmark: str | None, start_date: str | None) -> str | None:
+    """Where a read starts: the later of a saved bookmark and the ``start_date`` setting."""
+    if bookmark is None or start_date is None:
+        return bookmark or start_date
+    return max(bookmark, start_date, key=api_timestamp)
+
+
 @dataclass(frozen=True)
 class Start:
     """Where a read starts, and the bookmark whose record an earlier run emitted."""

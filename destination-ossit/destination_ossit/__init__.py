@@ -1,0 +1,1 @@
+"""destination-ossit: an Airbyte destination for Ossit, a thin adapter over the core's loader."""

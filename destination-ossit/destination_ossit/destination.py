@@ -1,0 +1,198 @@
+"""destination-ossit: the Airbyte destination for Ossit, a thin adapter over the batch loader.
+
+Loading is the core's (``ossit_sync.loading``), the same as target-ossit's: records shaped
+into API items on arrival, batches cut by size, stream and state, sent in input order,
+replay-safe keys, deletes. This module maps the Airbyte protocol onto it: the configured
+catalog says which streams come and how (their kind, by name or ``stream_kinds``), RECORD
+messages are loaded, and each STATE message is echoed only once every record before it is
+acknowledged by the API, so a resumed sync neither loses nor doubles a value.
+
+Sync modes: ``append`` and ``append_dedup`` are the same in Ossit, an upsert by the natural
+key (a group's name; a statistic's group and name; a point's statistic and date; an
+interval's external id). ``overwrite`` (empty the destination, then load) is refused before
+any input is read: emptying an Ossit domain stream by stream would delete the points of
+statistics the sync does not carry; a source's deletes arrive as records with
+``deleted_at`` set instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass
+from typing import IO, Any
+
+import orjson
+from airbyte_protocol_dataclasses.models import (
+    AirbyteConnectionStatus,
+    ConfiguredAirbyteCatalog,
+    ConnectorSpecification,
+    DestinationSyncMode,
+    Status,
+)
+from ossit_airbyte.entrypoint import Command, Config, launch
+from ossit_airbyte.inputs import ConfigError, configured_catalog
+from ossit_airbyte.messages import MessageWriter
+from ossit_airbyte.spec import connection_specification
+from ossit_client import OssitClient
+from ossit_client.settings import connection_setting_errors
+from ossit_sync.loading import BatchLoader, InputError, RecordValidator, held_back_error
+from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
+
+logger = logging.getLogger(__name__)
+
+DOCUMENTATION_URL = (
+    "https://github.com/ossit/ossit-connectors/blob/main/destination-ossit/README.md"
+)
+SYNC_MODES = (DestinationSyncMode.append, DestinationSyncMode.append_dedup)
+"""What a stream may be synced as: both are upserts by natural key in Ossit."""
+
+MAX_LINE_BYTES = 64 * 1024 * 1024
+"""Longest input message accepted (a point's record is ~300 bytes)."""
+
+
+class DestinationOssit:
+    """Loads statistic groups, statistics, series points and intervals into Ossit."""
+
+    name = "destination-ossit"
+
+    def spec(self) -> ConnectorSpecification:
+        """The connection settings every Ossit connector takes, then a load's."""
+        return ConnectorSpecification(
+            connectionSpecification=connection_specification("Ossit destination", LOAD_SETTINGS),
+            documentationUrl=DOCUMENTATION_URL,
+            supported_destination_sync_modes=list(SYNC_MODES),
+        )
+
+    def setting_errors(self, config: Config) -> list[str]:
+        """What JSON Schema cannot check: the key's characters, URLs, numbers."""
+        return connection_setting_errors(config)
+
+    def check(self, config: Config) -> AirbyteConnectionStatus:
+        """One request for one group: the key, the URL and the network all answer it."""
+        with OssitClient.from_config(config) as client:
+            next(iter(client.statistic_groups.list(limit=1).pages()), None)
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+
+    def commands(self) -> dict[str, Command]:
+        """``write``."""
+        return {"write": Write()}
+
+
+@dataclass(frozen=True)
+class _Stream:
+    """How one configured stream loads: as which kind, checked by which schema."""
+
+    kind: str
+    validator: RecordValidator
+
+
+class Write:
+    """Loads the messages on standard input."""
+
+    files: tuple[str, ...] = ("catalog",)
+
+    def __call__(self, config: Config, args: argparse.Namespace, writer: MessageWriter) -> None:
+        options = LoadOptions.from_config(config)
+        streams = configured_streams(configured_catalog(args.catalog), options)
+        client: OssitClient | None = None
+
+        def get_client() -> OssitClient:
+            nonlocal client
+            if client is None:
+                client = OssitClient.from_config(config)
+            return client
+
+        loader = BatchLoader(
+            get_client,
+            lambda state: writer.write_lines(orjson.dumps(state, option=orjson.OPT_APPEND_NEWLINE)),
+            batch_size=options.batch_size,
+            load_id=options.load_id,
+            process_deletes=options.process_deletes,
+        )
+        try:
+            load(sys.stdin.buffer, streams, loader)
+        except BaseException:
+            loader.settle()
+            raise
+        finally:
+            loader.close()
+            if client is not None:
+                client.close()
+
+
+def configured_streams(
+    catalog: ConfiguredAirbyteCatalog, options: LoadOptions
+) -> dict[str, _Stream]:
+    """Each configured stream's kind and validator; what cannot load is refused up front."""
+    streams: dict[str, _Stream] = {}
+    for configured in catalog.streams:
+        name = configured.stream.name
+        mode = configured.destination_sync_mode
+        if mode not in SYNC_MODES:
+            raise ConfigError(
+                f"stream '{name}': destination sync mode '{mode.value}' is not supported; "
+                "use append or append_dedup (both upsert by natural key in Ossit). "
+                "destination-ossit never empties a domain: deletes arrive as records with "
+                "deleted_at set (source-ossit's include_deleted)"
+            )
+        streams[name] = _Stream(
+            options.kind_of(name), RecordValidator(configured.stream.json_schema, stream=name)
+        )
+    return streams
+
+
+def load(input_: IO[bytes], streams: dict[str, _Stream], loader: BatchLoader) -> None:
+    """Load every message of ``input_``; each error names its input line (and stream)."""
+    number = 0
+    while line := input_.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        try:
+            _handle(line, streams, loader, number)
+        except InputError as exc:
+            exc.locate(line=number, stream=None)
+            raise
+    held_back = loader.finish()
+    if held_back:
+        raise held_back_error(held_back)
+
+
+def _handle(line: bytes, streams: dict[str, _Stream], loader: BatchLoader, number: int) -> None:
+    if len(line) > MAX_LINE_BYTES:
+        raise InputError(f"message longer than {MAX_LINE_BYTES} bytes")
+    if line.isspace():
+        return
+    try:
+        message: Any = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc})") from None
+    if type(message) is not dict:
+        raise InputError("an Airbyte message must be a JSON object")
+    kind = message.get("type")
+    if kind == "RECORD":
+        record = message.get("record")
+        if type(record) is not dict or not isinstance(record.get("stream"), str):
+            raise InputError("a RECORD message without record.stream")
+        name = record["stream"]
+        stream = streams.get(name)
+        if stream is None:
+            raise InputError("not a stream of the configured catalog", stream=name)
+        data = record.get("data")
+        if type(data) is not dict:
+            raise InputError("record.data is not an object", stream=name)
+        stream.validator.validate(data)
+        loader.add(name, stream.kind, data, number)
+    elif kind == "STATE":
+        loader.state(message)
+    elif kind not in ("LOG", "TRACE", "CONTROL"):
+        raise InputError(f"unknown Airbyte message type {kind!r}")
+
+
+def main() -> None:
+    """The ``destination-ossit`` command."""
+    launch(DestinationOssit())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Which Airbyte ``failure_type`` a failure is, and what it says to the person reading it.
+
+Airbyte acts on the type: a ``config_error`` is shown to the user as theirs to fix and not
+retried, a ``transient_error`` is retried by the platform, a ``system_error`` is ours.
+"""
+
+from __future__ import annotations
+
+from ossit_client import (
+    APIConnectionError,
+    AuthenticationError,
+    BudgetStoreError,
+    InternalServerError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from ossit_sync.failure import describe, one_line, refused_key
+from ossit_sync.loading.errors import UnknownStreamError
+
+from ossit_airbyte.inputs import ConfigError
+from ossit_airbyte.messages import FailureType
+
+_CONFIG = (
+    ConfigError,
+    AuthenticationError,
+    PermissionDeniedError,
+    PaymentRequiredError,
+    UnknownStreamError,
+)
+"""Failures only a change of settings (or catalog, or plan) can mend."""
+
+_TRANSIENT = (APIConnectionError, RateLimitError, InternalServerError, BudgetStoreError)
+"""Failures a later attempt may not meet: the network, the rate limit, the server's 5xx."""
+
+
+def failure_type(exc: BaseException) -> FailureType:
+    """The protocol's failure type of ``exc`` (or of the error that caused it)."""
+    for error in (exc, exc.__cause__):
+        if isinstance(error, _CONFIG):
+            return FailureType.config_error
+        if isinstance(error, _TRANSIENT):
+            return FailureType.transient_error
+    return FailureType.system_error
+
+
+def failure_text(exc: BaseException) -> str:
+    """What failed, on one line, for the person who must act on it."""
+    if isinstance(exc, AuthenticationError | PermissionDeniedError):
+        return refused_key(exc.status_code)
+    return one_line(describe(exc))
