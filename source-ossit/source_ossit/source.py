@@ -179,7 +179,8 @@ class _Run:
         """Every page of every sequence of the stream; after each, incrementally, a STATE.
 
         ``state`` None is a full refresh: from the start date, no bookmark, one STATE at the
-        end (an empty one, so a later incremental read starts over, as it must).
+        end (an empty one, so a later incremental read starts over, as it must). An
+        incremental read that finds nothing new passes its saved state on once.
         """
         reader = KindReader(lambda: self.client, name, self.options)
         write, write_lines = self.writer.write, self.writer.write_lines
@@ -204,6 +205,8 @@ class _Run:
                     write(stream_state(name, state.blob(), len(page.records)))
         if state is None:
             write(stream_state(name, {}, total))
+        elif not running:  # nothing new: the saved state again, so every sync ends with one
+            write(stream_state(name, state.blob(), 0))
 
 
 def main() -> None:
