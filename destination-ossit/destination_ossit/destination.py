@@ -40,6 +40,8 @@ from ossit_client.settings import connection_setting_errors
 from ossit_sync.loading import BatchLoader, InputError, RecordValidator, held_back_error
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
 
+from destination_ossit.conform import Conformer
+
 logger = logging.getLogger(__name__)
 
 DOCUMENTATION_URL = (
@@ -85,6 +87,7 @@ class _Stream:
     """How one configured stream loads: as which kind, checked by which schema."""
 
     kind: str
+    conform: Conformer
     validator: RecordValidator
 
 
@@ -137,8 +140,9 @@ def configured_streams(
                 "destination-ossit never empties a domain: deletes arrive as records with "
                 "deleted_at set (source-ossit's include_deleted)"
             )
+        schema = configured.stream.json_schema
         streams[name] = _Stream(
-            options.kind_of(name), RecordValidator(configured.stream.json_schema, stream=name)
+            options.kind_of(name), Conformer(schema), RecordValidator(schema, stream=name)
         )
     return streams
 
@@ -181,6 +185,7 @@ def _handle(line: bytes, streams: dict[str, _Stream], loader: BatchLoader, numbe
         data = record.get("data")
         if type(data) is not dict:
             raise InputError("record.data is not an object", stream=name)
+        data = stream.conform(data)
         stream.validator.validate(data)
         loader.add(name, stream.kind, data, number)
     elif kind == "STATE":

@@ -1,0 +1,126 @@
+"""Runs steps with PyAirbyte, in PyAirbyte's own environment; the tests read its answers.
+
+``python driver.py PLAN.json ANSWERS.json``: PLAN is ``{"source": exe, "destination": exe,
+"steps": [...]}``; each step's answer (or the error it raised, by class and text) goes into
+ANSWERS in order. Steps share one process (importing PyAirbyte takes seconds), and a read's
+result stays available to the steps after it by the step's ``name``.
+
+This file runs under PyAirbyte's interpreter, not the workspace's: it imports nothing of
+this repository.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from typing import Any
+
+import airbyte as ab
+from airbyte.caches import DuckDBCache
+from airbyte_protocol.models import AirbyteMessage
+
+PAYLOAD = {
+    "RECORD": "record",
+    "STATE": "state",
+    "LOG": "log",
+    "SPEC": "spec",
+    "CONNECTION_STATUS": "connectionStatus",
+    "CATALOG": "catalog",
+    "TRACE": "trace",
+}
+
+
+def _cache(step: dict[str, Any]) -> DuckDBCache:
+    return DuckDBCache(db_path=step["cache"], cache_dir=step["cache"] + ".files")
+
+
+def _source(plan: dict[str, Any], step: dict[str, Any]) -> Any:
+    return ab.get_source("source-ossit", local_executable=plan["source"], config=step["config"])
+
+
+def check(plan: dict[str, Any], step: dict[str, Any], kept: dict[str, Any]) -> Any:
+    """``check()`` of the source or the destination."""
+    if step.get("destination"):
+        connector = ab.get_destination(
+            "destination-ossit", local_executable=plan["destination"], config=step["config"]
+        )
+    else:
+        connector = _source(plan, step)
+    connector.check()
+    return "SUCCEEDED"
+
+
+def read(plan: dict[str, Any], step: dict[str, Any], kept: dict[str, Any]) -> Any:
+    """``read()`` every stream into a DuckDB cache file; the cache's rows per stream."""
+    cache = _cache(step)
+    source = _source(plan, step)
+    source.select_all_streams()
+    result = source.read(cache=cache)
+    kept[step["name"]] = result
+    rows: dict[str, list[dict[str, Any]]] = {}
+    with cache.get_sql_engine().connect() as connection:
+        for stream in result.streams:
+            table = result[stream].to_sql_table()
+            selected = connection.execute(table.select()).mappings().all()
+            rows[stream] = [
+                {k: v for k, v in row.items() if not k.startswith("_airbyte_")} for row in selected
+            ]
+    return {"processed_records": result.processed_records, "rows": rows}
+
+
+def write(plan: dict[str, Any], step: dict[str, Any], kept: dict[str, Any]) -> Any:
+    """``write()`` a kept read result (its cache) with destination-ossit."""
+    destination = ab.get_destination(
+        "destination-ossit", local_executable=plan["destination"], config=step["config"]
+    )
+    options = {"write_strategy": step["write_strategy"]} if "write_strategy" in step else {}
+    result = destination.write(kept[step["read"]], **options)
+    return {"processed_records": getattr(result, "processed_records", None)}
+
+
+def validate(plan: dict[str, Any], step: dict[str, Any], kept: dict[str, Any]) -> Any:
+    """Validate every line of the given files with the protocol's pydantic models."""
+    problems = []
+    count = 0
+    for path in step["files"]:
+        with open(path, encoding="utf-8") as file:
+            for number, line in enumerate(file, start=1):
+                count += 1
+                try:
+                    message = AirbyteMessage.model_validate_json(line)
+                    payload = PAYLOAD[message.type.value]
+                    if getattr(message, payload) is None:
+                        raise ValueError(f"{message.type.value} message without {payload}")
+                except Exception as exc:
+                    problems.append(f"{path}:{number}: {exc}")
+    return {"messages": count, "problems": problems}
+
+
+STEPS = {"check": check, "read": read, "write": write, "validate": validate}
+
+
+def main() -> None:
+    with open(sys.argv[1], encoding="utf-8") as file:
+        plan = json.load(file)
+    kept: dict[str, Any] = {}
+    answers = []
+    for step in plan["steps"]:
+        try:
+            answers.append({"ok": STEPS[step["do"]](plan, step, kept)})
+        except Exception as exc:
+            context = getattr(exc, "context", None)
+            answers.append(
+                {
+                    "error": type(exc).__name__,
+                    "text": str(exc),
+                    "context": json.loads(json.dumps(context, default=str)) if context else None,
+                    "traceback": traceback.format_exc(),
+                }
+            )
+    with open(sys.argv[2], "w", encoding="utf-8") as file:
+        json.dump(answers, file, default=str)
+
+
+if __name__ == "__main__":
+    main()

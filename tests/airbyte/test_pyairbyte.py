@@ -1,0 +1,245 @@
+"""source-ossit and destination-ossit driven by PyAirbyte, a real Airbyte client.
+
+PyAirbyte runs in its own environment (``pyairbyte_env``); each test runs a few steps in
+one PyAirbyte process (importing it takes seconds) and checks the answers against the
+sandbox and against source-ossit's own output.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airbyte_runs import STREAM_NAMES, Files, Run, configured_catalog, run_connector
+from ossit_client import OssitClient
+from ossit_sandbox.launcher import SandboxServer
+from pyairbyte_env import PyAirbyte
+
+
+@pytest.fixture(scope="module")
+def pyairbyte(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PyAirbyte]:
+    """PyAirbyte, installed once for the module in a folder of its own."""
+    client = PyAirbyte(tmp_path_factory.mktemp("pyairbyte"))
+    client.install()
+    yield client
+
+
+@pytest.fixture
+def source_domain(sandbox: SandboxServer, domain_key: str) -> dict[str, Any]:
+    """A generated domain with deletes: a purged statistic, a deleted interval."""
+    sandbox.generate(domain_key, groups=2, statistics=3, days=10, intervals=6, seed=5)
+    with OssitClient(domain_key, base_url=sandbox.base_url) as api:
+        statistic = next(iter(api.statistics.list()))
+        api.statistics.purge(statistic["group"], statistic["name"])
+        interval = next(i for i in api.intervals.list() if i["deleted_at"] is None)
+        api.intervals.delete(interval["id"])
+    return {"domain_key": domain_key, "base_url": sandbox.base_url}
+
+
+def source_read(files: Files, config: dict[str, Any]) -> Run:
+    """Everything source-ossit reads of a domain (this repository's view of it)."""
+    run = run_connector(
+        "source-ossit",
+        "read",
+        "--config",
+        files.json(config),
+        "--catalog",
+        files.json(configured_catalog()),
+        secrets=(config["domain_key"],),
+    )
+    assert run.returncode == 0, run.errors
+    return run
+
+
+LIVE_FIELDS = {
+    "statistic_groups": ("name", "description"),
+    "statistics": ("group", "name", "unit", "description", "value", "reference_date"),
+    "points": ("group", "statistic", "reference_date", "value"),
+    "intervals": ("external_id", "group", "statistic", "type", "name", "start", "end", "metadata"),
+}
+"""What a domain's live content is, per kind: what a migration must carry (no ids, no times
+of change, which belong to each domain)."""
+
+
+def live_content(run: Run) -> dict[str, list[tuple[Any, ...]]]:
+    """The live records of a read, by ``LIVE_FIELDS``, sorted."""
+    return {
+        kind: sorted(
+            (
+                tuple(json.dumps(r[f], sort_keys=True) for f in fields)
+                for r in run.records[kind]
+                if r["deleted_at"] is None
+            ),
+        )
+        for kind, fields in LIVE_FIELDS.items()
+    }
+
+
+def test_check_read_and_a_second_read_of_only_the_changes(
+    pyairbyte: PyAirbyte,
+    sandbox: SandboxServer,
+    source_domain: dict[str, Any],
+    files: Files,
+    tmp_path: Path,
+) -> None:
+    key = source_domain["domain_key"]
+    cache = str(tmp_path / "cache.duckdb")
+    truth = source_read(files, source_domain)
+    bad_key = {**source_domain, "domain_key": "not-a-key-of-this-sandbox"}
+    bad_setting = {**source_domain, "page_size": 0}
+
+    check, bad, invalid, first = pyairbyte.run(
+        [
+            {"do": "check", "config": source_domain},
+            {"do": "check", "config": bad_key},
+            {"do": "check", "config": bad_setting},
+            {"do": "read", "config": source_domain, "cache": cache, "name": "first"},
+        ]
+    )
+
+    assert check == {"ok": "SUCCEEDED"}
+    assert bad["error"] == "AirbyteConnectorCheckFailedError"
+    assert "refused the domain key (HTTP 401)" in bad["context"]["failure_reason"]
+    assert invalid["error"] == "AirbyteConnectorCheckFailedError"
+    assert "setting 'page_size'" in invalid["context"]["failure_reason"]
+    assert key not in pyairbyte.output
+    # Exact counts in PyAirbyte's DuckDB cache, tombstones included, and the same rows.
+    rows = first["ok"]["rows"]
+    assert {s: len(rows[s]) for s in STREAM_NAMES} == truth.counts()
+    assert first["ok"]["processed_records"] == sum(truth.counts().values())
+    cached = {r["id"]: r for r in rows["points"]}
+    for point in truth.records["points"]:
+        row = cached[point["id"]]
+        assert Decimal(row["value"]) == Decimal(str(point["value"]))
+        assert row["reference_date"] == point["reference_date"]
+        assert (row["deleted_at"] is None) == (point["deleted_at"] is None)
+
+    # Changes: a point's value, an interval deleted, a group described.
+    point = next(p for p in truth.records["points"] if p["deleted_at"] is None)
+    interval = next(i for i in truth.records["intervals"] if i["deleted_at"] is None)
+    group = truth.records["statistic_groups"][0]
+    with OssitClient(key, base_url=sandbox.base_url) as api:
+        api.statistics.set_value(
+            point["group"], point["statistic"], 4242.5, reference_date=point["reference_date"]
+        )
+        api.intervals.delete(interval["id"])
+        api.statistic_groups.update(group["name"], description="described again")
+    sandbox.reset_stats(key)
+
+    (second,) = pyairbyte.run(
+        [{"do": "read", "config": source_domain, "cache": cache, "name": "second"}]
+    )
+
+    assert second["ok"]["processed_records"] == 3  # only what changed
+    rows = second["ok"]["rows"]
+    assert {s: len(rows[s]) for s in STREAM_NAMES} == truth.counts()  # merged by id
+    assert Decimal(next(r for r in rows["points"] if r["id"] == point["id"])["value"]) == Decimal(
+        "4242.5"
+    )
+    assert next(r for r in rows["intervals"] if r["id"] == interval["id"])["deleted_at"]
+    # One list request per stream: the state PyAirbyte kept resumed each at its bookmark.
+    assert sandbox.stats(key)["by_endpoint"] == {
+        "GET /v1/api/statistic-groups": 1,
+        "GET /v1/api/statistics": 1,
+        "GET /v1/api/points": 1,
+        "GET /v1/api/intervals": 1,
+    }
+
+
+def test_write_a_read_of_one_domain_into_an_empty_one_twice(
+    pyairbyte: PyAirbyte,
+    sandbox: SandboxServer,
+    source_domain: dict[str, Any],
+    files: Files,
+    tmp_path: Path,
+) -> None:
+    target = {"domain_key": sandbox.create_domain("pyairbyte-b"), "base_url": sandbox.base_url}
+    cache = str(tmp_path / "cache.duckdb")
+
+    read, first, second = pyairbyte.run(
+        [
+            {"do": "read", "config": source_domain, "cache": cache, "name": "a"},
+            {"do": "write", "config": target, "read": "a"},
+            {"do": "write", "config": target, "read": "a"},
+        ]
+    )
+
+    assert "ok" in read, read
+    assert "ok" in first, first
+    assert "ok" in second, second
+    a, b = source_read(files, source_domain), source_read(files, target)
+    assert live_content(b) == live_content(a)
+    assert all(live_content(a).values())
+    # Deleted in A: not live in B (never created, or created and deleted).
+    deleted = {
+        (p["group"], p["statistic"], p["reference_date"])
+        for p in a.records["points"]
+        if p["deleted_at"] is not None
+    }
+    assert deleted
+    live_b = {
+        (p["group"], p["statistic"], p["reference_date"])
+        for p in b.records["points"]
+        if p["deleted_at"] is None
+    }
+    assert not deleted & live_b
+    # The second write changed nothing: B's records were not touched again.
+    assert max(r["updated_at"] for rs in b.records.values() for r in rs) < (
+        datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    )
+
+
+def test_every_message_the_connectors_print_is_valid_for_airbyte_s_models(
+    pyairbyte: PyAirbyte,
+    sandbox: SandboxServer,
+    source_domain: dict[str, Any],
+    files: Files,
+    tmp_path: Path,
+) -> None:
+    key = source_domain["domain_key"]
+    config = files.json({**source_domain, "page_size": 7})
+    catalog = files.json(configured_catalog())
+    target = files.json(
+        {"domain_key": sandbox.create_domain("validate-b"), "base_url": sandbox.base_url}
+    )
+    outputs: list[bytes] = []
+
+    def capture(command: str, *args: str, stdin: bytes | None = None) -> Run:
+        import subprocess
+        import sys
+
+        exe = str(Path(sys.executable).with_name(command))
+        done = subprocess.run([exe, *args], input=stdin, capture_output=True, check=False)
+        outputs.append(done.stdout)
+        return run_connector(command, *args, stdin=stdin, secrets=(key,))
+
+    capture("source-ossit", "spec")
+    capture("source-ossit", "check", "--config", config)
+    capture("source-ossit", "check", "--config", files.json({**source_domain, "page_size": 0}))
+    capture("source-ossit", "discover", "--config", config)
+    capture("source-ossit", "read", "--config", config, "--catalog", catalog)
+    sandbox.add_fault(key, status=401, path="/v1/api/points", count=10)
+    capture("source-ossit", "read", "--config", config, "--catalog", catalog, "--debug")
+    sandbox.clear_faults(key)
+    capture("destination-ossit", "spec")
+    capture("destination-ossit", "check", "--config", target)
+    read_output = outputs[4]
+    capture("destination-ossit", "write", "--config", target, "--catalog", catalog,
+            stdin=read_output)  # fmt: skip
+    capture("destination-ossit", "write", "--config", target, "--catalog", catalog,
+            stdin=b"not json\n")  # fmt: skip
+    paths = []
+    for number, output in enumerate(outputs):
+        path = tmp_path / f"output-{number}.jsonl"
+        path.write_bytes(output)
+        paths.append(str(path))
+
+    (answer,) = pyairbyte.run([{"do": "validate", "files": paths}])
+
+    assert answer["ok"]["problems"] == []
+    assert answer["ok"]["messages"] == sum(len(o.splitlines()) for o in outputs) > 100
