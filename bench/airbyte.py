@@ -6,13 +6,15 @@ on the same work in the same run, alternately, each keeping its best time.
 source-ossit and tap-ossit make a full incremental read of the big source domain
 (every stream, into a file each, the same way), counted by the sandbox; then
 destination-ossit loads source-ossit's file and target-ossit tap-ossit's, the same
-records, each into an empty domain of a fresh sandbox, read back afterwards: both
-must hold what the source domain holds.
+records, each into an empty domain of a fresh sandbox, read back afterwards: each
+must hold its input's live records (a tombstone of a record the domain never had
+leaves nothing).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,6 @@ from bench.harness import (
     write_json_file,
 )
 from bench.report import Goal, Metric
-from bench.singer_file import read_output
 
 READERS = {"tap": "tap-ossit", "source": "source-ossit"}
 LOADERS = {"target": "target-ossit", "destination": "destination-ossit"}
@@ -68,20 +69,39 @@ def _configured_catalog(env: Environment, config: Path) -> Path:
     return write_json_file(env.path("airbyte-catalog.json"), {"streams": streams})
 
 
-def _airbyte_counts(path: Path) -> dict[str, int]:
-    """RECORD counts per stream in source-ossit's output (STATE and TRACE lines skipped)."""
+@dataclass(frozen=True)
+class Output:
+    """What a reader emitted: RECORD counts per stream, all of them and the live ones."""
+
+    counts: dict[str, int]
+    live: dict[str, int]
+    """Records without `deleted_at`: what a load into an empty domain leaves in it, since a
+    tombstone of a record the domain never had deletes nothing."""
+
+
+def _read_output(path: Path) -> Output:
+    """Count the RECORD messages of a Singer or an Airbyte output (other messages skipped)."""
     counts: dict[str, int] = {}
+    live: dict[str, int] = {}
     with path.open("rb") as lines:
         for line in lines:
             message = orjson.loads(line)
-            if message["type"] == "RECORD":
-                stream = message["record"]["stream"]
-                counts[stream] = counts.get(stream, 0) + 1
-    return counts
+            if message["type"] != "RECORD":
+                continue
+            if "data" in message["record"]:  # Airbyte: {"record": {"stream", "data", ...}}
+                stream, data = message["record"]["stream"], message["record"]["data"]
+            else:  # Singer: {"stream", "record", ...}
+                stream, data = message["stream"], message["record"]
+            counts[stream] = counts.get(stream, 0) + 1
+            if data.get("deleted_at") is None:
+                live[stream] = live.get(stream, 0) + 1
+    return Output(counts=counts, live=live)
 
 
-def _reads(env: Environment, source: Source, catalog: Path) -> Alternation:
-    """Both readers alternately on the big domain; each read's output is checked whole."""
+def _reads(
+    env: Environment, source: Source, catalog: Path
+) -> tuple[Alternation, dict[str, Output]]:
+    """Both readers alternately on the big domain; each one's last output is checked whole."""
     config = env.config_file("airbyte-read", source.server, source.key)
     argv = {
         "tap": [console_script("tap-ossit"), "--config", str(config)],
@@ -99,26 +119,25 @@ def _reads(env: Environment, source: Source, catalog: Path) -> Alternation:
     reads = Alternation()
     for attempt, subject in enumerate(["tap", "source"] * env.profile.tap_repeats):
         say(f"full sync of {source.records:,} records by {READERS[subject]}")
-        output = env.path(OUTPUTS[subject])
         run, requests = source.measured_read(
             argv[subject],
             who=READERS[subject],
             log=env.path(f"logs/airbyte-{subject}-{attempt}.log"),
-            stdout=output,
+            stdout=env.path(OUTPUTS[subject]),
         )
         reads.add(subject, run, requests)
-    for subject, counts in (
-        ("tap", read_output(env.path(OUTPUTS["tap"]))[0]),
-        ("source", _airbyte_counts(env.path(OUTPUTS["source"]))),
-    ):
-        if counts != source.counts:
+    outputs = {subject: _read_output(env.path(OUTPUTS[subject])) for subject in READERS}
+    for subject, output in outputs.items():
+        if output.counts != source.counts:
             raise BenchError(
-                f"{READERS[subject]} emitted {counts}, the domain holds {source.counts}"
+                f"{READERS[subject]} emitted {output.counts}, the domain holds {source.counts}"
             )
-    return reads
+    return reads, outputs
 
 
-def _loads(env: Environment, source: Source, catalog: Path) -> Alternation:
+def _loads(
+    env: Environment, source: Source, catalog: Path, outputs: dict[str, Output]
+) -> Alternation:
     """Both loaders alternately, each on its reader's output; every loaded domain is checked."""
     program = {
         "target": [console_script("target-ossit")],
@@ -132,14 +151,16 @@ def _loads(env: Environment, source: Source, catalog: Path) -> Alternation:
     for subject in LOADERS:
         warm_up(program[subject][:1], env.path(f"logs/warm-up-{subject}.log"))
     inputs = {"target": env.path(OUTPUTS["tap"]), "destination": env.path(OUTPUTS["source"])}
+    expected = {"target": outputs["tap"].live, "destination": outputs["source"].live}
     loads = Alternation()
     for attempt, subject in enumerate(["target", "destination"] * env.profile.target_repeats):
         say(f"loading {source.records:,} records with {LOADERS[subject]}")
         name = f"airbyte-load-{subject}-{attempt}"
         load: Load = env.measured_load(name, command(subject), inputs[subject], count=True)
-        if load.counts != source.counts:
+        if load.counts != expected[subject]:
             raise BenchError(
-                f"{LOADERS[subject]} loaded {load.counts}, the source domain holds {source.counts}"
+                f"{LOADERS[subject]} left {load.counts} in the domain, "
+                f"its input holds {expected[subject]} live records"
             )
         loads.add(subject, load.run, load.requests)
     for path in inputs.values():
@@ -183,8 +204,8 @@ def run(env: Environment) -> list[Metric]:
     """Measure, then state each figure as a ratio with its goal."""
     big = env.big
     catalog = _configured_catalog(env, env.config_file("airbyte-discover", big.server, big.key))
-    reads = _reads(env, big, catalog)
-    loads = _loads(env, big, catalog)
+    reads, outputs = _reads(env, big, catalog)
+    loads = _loads(env, big, catalog, outputs)
     read_rate, load_rate = reads.rates(big.records), loads.rates(big.records)
     minimum = min_requests(big.counts)
     return [

@@ -37,7 +37,13 @@ from ossit_airbyte.messages import MessageWriter
 from ossit_airbyte.spec import connection_specification
 from ossit_client import OssitClient
 from ossit_client.settings import connection_setting_errors
-from ossit_sync.loading import BatchLoader, InputError, RecordValidator, held_back_error
+from ossit_sync.loading import (
+    BatchLoader,
+    InputError,
+    InvalidSchemaError,
+    RecordValidator,
+    held_back_error,
+)
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
 
 from destination_ossit.conform import Conformer
@@ -141,9 +147,11 @@ def configured_streams(
                 "deleted_at set (source-ossit's include_deleted)"
             )
         schema = configured.stream.json_schema
-        streams[name] = _Stream(
-            options.kind_of(name), Conformer(schema), RecordValidator(schema, stream=name)
-        )
+        try:
+            validator = RecordValidator(schema, stream=name)
+        except InvalidSchemaError as exc:
+            raise ConfigError(f"catalog: stream '{name}': {exc.reason}") from None
+        streams[name] = _Stream(options.kind_of(name), Conformer(schema), validator)
     return streams
 
 

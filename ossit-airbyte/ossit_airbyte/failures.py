@@ -16,7 +16,7 @@ from ossit_client import (
     RateLimitError,
 )
 from ossit_sync.failure import describe, one_line, refused_key
-from ossit_sync.loading.errors import UnknownStreamError
+from ossit_sync.loading.errors import InputError, UnknownStreamError
 
 from ossit_airbyte.inputs import ConfigError
 from ossit_airbyte.messages import FailureType
@@ -45,7 +45,17 @@ def failure_type(exc: BaseException) -> FailureType:
 
 
 def failure_text(exc: BaseException) -> str:
-    """What failed, on one line, for the person who must act on it."""
+    """What failed, on one line, for the person who must act on it.
+
+    A refused key says so however deep it was met (a batch's failure carries it as its
+    cause), keeping where it was met: the stream and input line of the batch.
+    """
+    cause = exc.__cause__
     if isinstance(exc, AuthenticationError | PermissionDeniedError):
         return refused_key(exc.status_code)
+    if isinstance(cause, AuthenticationError | PermissionDeniedError) and isinstance(
+        exc, InputError
+    ):
+        located = InputError(refused_key(cause.status_code), stream=exc.stream, line=exc.line)
+        return one_line(describe(located))
     return one_line(describe(exc))

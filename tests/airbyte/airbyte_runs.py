@@ -93,7 +93,10 @@ def parse_message(line: str) -> dict[str, Any]:
     """One output line as JSON, after checking it is an ``AirbyteMessage`` of the protocol."""
     message = json.loads(line)
     assert isinstance(message, dict), line
-    wire = {("global_" if key == "global" else key): value for key, value in message.items()}
+    wire = dict(message)
+    if isinstance(wire.get("state"), dict) and "global" in wire["state"]:  # a keyword's escape
+        wire["state"] = {**wire["state"], "global_": wire["state"]["global"]}
+        del wire["state"]["global"]
     dacite.from_dict(AirbyteMessage, wire, config=_STRICT)
     assert message["type"] in {"RECORD", "STATE", "LOG", "TRACE", "SPEC", "CATALOG",
                                "CONNECTION_STATUS"}, line  # fmt: skip

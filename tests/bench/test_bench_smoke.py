@@ -18,10 +18,14 @@ METRICS = {
     "tap.throughput_vs_baseline": 1,
     "tap.throughput_vs_sdk": 1,
     "tap.sdk_vs_baseline": 1,
+    "airbyte.source_vs_tap": 1,
     "target.throughput_vs_baseline": 2,
+    "airbyte.destination_vs_target": 2,
     "requests.tap_full": 3,
     "requests.tap_incremental": 3,
     "requests.target_load": 3,
+    "requests.source_vs_tap": 3,
+    "requests.destination_vs_target": 3,
     "rate_limit.wall_vs_ideal": 4,
     "rate_limit.responses_429": 4,
     "rate_limit.shared_budget_wall_vs_ideal": 4,
@@ -29,12 +33,14 @@ METRICS = {
     "memory.tap_growth": 5,
     "memory.tap_peak": 5,
     "memory.target_growth": 5,
+    "memory.source_vs_tap": 5,
+    "memory.destination_vs_target": 5,
     "sandbox.list_rate": 6,
     "sandbox.write_rate": 6,
     "sandbox.rss_growth": 6,
     "sandbox.generate_rate": 6,
 }
-"""Every metric issue 7 asks for, with its section there."""
+"""Every metric issue 7 asks for, with its section there; then the Airbyte pair's."""
 
 
 def test_smoke_run_writes_every_metric(tmp_path: Path) -> None:

@@ -236,7 +236,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv outside the repository with tap-ossit and target-ossit installed by pip."""
+    """A fresh venv outside the repository with the Singer and Airbyte connectors, by pip."""
     home = tmp_path_factory.mktemp("user")
     assert not home.resolve().is_relative_to(REPO), home
     venv = home / "venv"
@@ -251,6 +251,7 @@ def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(venv / "bin" / "python"), "-m", "pip", "install", "--report", str(report),
             "--find-links", str(dist), "--no-binary", ",".join(FROM_SDIST),
             f"tap-ossit=={version}", f"target-ossit=={version}",
+            f"airbyte-source-ossit=={version}", f"airbyte-destination-ossit=={version}",
         ],
         cwd=home,
         env=env,
@@ -366,3 +367,55 @@ def test_tap_into_target_from_the_installed_venv(
     assert all(a == b for a, b in counts.values()), counts
     for kind in KINDS:
         assert copied[kind] == source_view[kind], kind
+
+
+def test_source_into_destination_from_the_installed_venv(
+    venv: Path, sandbox: Any, domain_key: str, domain_view: Any, tmp_path: Path
+) -> None:
+    """The Airbyte pair as installed by pip: discover, read, write; the copy equals the source."""
+    sandbox.generate(domain_key, groups=2, statistics=2, days=8, intervals=4, seed=5)
+    destination = sandbox.create_domain("e2e-wheels-airbyte-destination")
+    env = _clean_env(OSSIT_CLIENT_STATE_DIR=str(tmp_path / "client-state"))
+    bin_dir = venv / "bin"
+
+    def run(command: str, *args: str, stdin: bytes | None = None) -> bytes:
+        proc = subprocess.run(
+            [str(bin_dir / command), *args],
+            input=stdin,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return proc.stdout
+
+    def config(name: str, key: str) -> str:
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"domain_key": key, "base_url": sandbox.base_url}))
+        return str(path)
+
+    source_config = config("source", domain_key)
+    (discovered,) = run("source-ossit", "discover", "--config", source_config).splitlines()
+    streams = json.loads(discovered)["catalog"]["streams"]
+    configured = {
+        "sync_mode": "incremental",
+        "destination_sync_mode": "append_dedup",
+        "cursor_field": ["updated_at"],
+        "primary_key": [["id"]],
+    }
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps({"streams": [{"stream": s, **configured} for s in streams]}))
+    read = run("source-ossit", "read", "--config", source_config, "--catalog", str(catalog))
+    target_config = config("destination", destination)
+    written = run(
+        "destination-ossit", "write", "--config", target_config, "--catalog", str(catalog),
+        stdin=read,
+    )  # fmt: skip
+
+    echoed = [json.loads(line) for line in written.splitlines()]
+    assert [m["state"] for m in echoed if m["type"] == "STATE"] == [
+        json.loads(line)["state"] for line in read.splitlines() if b'"STATE"' in line
+    ]
+    assert domain_view(sandbox.base_url, destination) == domain_view(sandbox.base_url, domain_key)

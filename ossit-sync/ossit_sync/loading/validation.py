@@ -83,7 +83,7 @@ def _refs(node: Any) -> Iterator[Any]:
 
 def _non_local(ref: object, stream: str) -> InvalidSchemaError:
     msg = (
-        f"the schema's $ref {ref!r} points outside the SCHEMA message; a loader never "
+        f"the schema's $ref {ref!r} points outside the stream's schema; a loader never "
         "opens URLs or files named by its input: inline the definition and refer to it "
         "with a local reference such as '#/definitions/name'"
     )
