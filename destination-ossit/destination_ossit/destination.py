@@ -29,8 +29,8 @@ from airbyte_protocol_dataclasses.models import (
     ConfiguredAirbyteCatalog,
     ConnectorSpecification,
     DestinationSyncMode,
-    Status,
 )
+from ossit_airbyte.check import check_connection
 from ossit_airbyte.entrypoint import Command, Config, launch
 from ossit_airbyte.inputs import ConfigError, configured_catalog
 from ossit_airbyte.messages import MessageWriter
@@ -79,9 +79,7 @@ class DestinationOssit:
 
     def check(self, config: Config) -> AirbyteConnectionStatus:
         """One request for one group: the key, the URL and the network all answer it."""
-        with OssitClient.from_config(config) as client:
-            next(iter(client.statistic_groups.list(limit=1).pages()), None)
-        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        return check_connection(config)
 
     def commands(self) -> dict[str, Command]:
         """``write``."""

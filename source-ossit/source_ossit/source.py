@@ -21,10 +21,10 @@ from airbyte_protocol_dataclasses.models import (
     AirbyteStream,
     ConfiguredAirbyteStream,
     ConnectorSpecification,
-    Status,
     SyncMode,
     Type,
 )
+from ossit_airbyte.check import check_connection
 from ossit_airbyte.entrypoint import Command, Config, launch
 from ossit_airbyte.failures import failure_text
 from ossit_airbyte.inputs import ConfigError, configured_catalog, stream_states
@@ -77,9 +77,7 @@ class SourceOssit:
 
     def check(self, config: Config) -> AirbyteConnectionStatus:
         """One request for one group: the key, the URL and the network all answer it."""
-        with OssitClient.from_config(config) as client:
-            next(iter(client.statistic_groups.list(limit=1).pages()), None)
-        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        return check_connection(config)
 
     def commands(self) -> dict[str, Command]:
         """``discover`` and ``read``."""
