@@ -30,11 +30,17 @@ def pyairbyte(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PyAirbyte]:
 
 @pytest.fixture
 def source_domain(sandbox: SandboxServer, domain_key: str) -> dict[str, Any]:
-    """A generated domain with deletes: a purged statistic, a deleted interval."""
+    """A generated domain with deletes: a purged statistic, a deleted interval, and a
+    statistic purged and created again under its name (two ids, one name: its tombstone
+    and its live record may come out of PyAirbyte's cache in either order)."""
     sandbox.generate(domain_key, groups=2, statistics=3, days=10, intervals=6, seed=5)
     with OssitClient(domain_key, base_url=sandbox.base_url) as api:
-        statistic = next(iter(api.statistics.list()))
+        statistic, again = list(api.statistics.list())[:2]
         api.statistics.purge(statistic["group"], statistic["name"])
+        api.statistics.purge(again["group"], again["name"])
+        api.statistics.create(
+            again["group"], again["name"], 12.5, reference_date="2026-01-05", unit="again"
+        )
         interval = next(i for i in api.intervals.list() if i["deleted_at"] is None)
         api.intervals.delete(interval["id"])
     return {"domain_key": domain_key, "base_url": sandbox.base_url}

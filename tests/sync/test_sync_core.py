@@ -125,3 +125,83 @@ def test_the_reader_partitions_by_group_and_filters_the_groups_list(
         r["name"] for page in groups.pages(None, resume(None, None, None)) for r in page.records
     ]
     assert sorted(names) == ["g1", "g3"]
+
+
+def _statistic(stamp: str, *, deleted: bool, unit: str = "kg") -> dict[str, Any]:
+    return {
+        "group": "g",
+        "name": "weight",
+        "unit": unit,
+        "updated_at": stamp,
+        "deleted_at": stamp if deleted else None,
+    }
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        # A statistic purged, then created again under its name (two ids, one name).
+        ["tombstone", "live"],  # the source's order
+        ["live", "tombstone"],  # a store's order: the old tombstone last
+    ],
+)
+def test_an_object_ends_as_its_latest_change_says_whatever_the_input_order(
+    client: OssitClient, order: list[str]
+) -> None:
+    client.statistic_groups.create("g")
+    records = {
+        # Spelled differently (a cache drops the Z): compared as instants, not as text.
+        "tombstone": _statistic("2026-01-01T10:00:00.5Z", deleted=True, unit="lb"),
+        "live": _statistic("2026-01-01T10:00:01", deleted=False),
+    }
+    loader = BatchLoader(lambda: client, lambda state: None, batch_size=100)
+    try:
+        for line, name in enumerate(order, start=1):
+            loader.add("statistics", "statistics", records[name], line=line)
+        loader.finish()
+    finally:
+        loader.close()
+
+    (statistic,) = client.statistics.list()
+    assert (statistic["name"], statistic["unit"]) == ("weight", "kg")
+
+
+def test_an_older_change_arriving_last_is_dropped_and_records_without_a_time_keep_input_order(
+    client: OssitClient,
+) -> None:
+    loader = BatchLoader(lambda: client, lambda state: None, batch_size=100)
+    try:
+        new = {"name": "g", "description": "new", "updated_at": "2026-01-02T00:00:00Z"}
+        old = {"name": "g", "description": "old", "updated_at": "2026-01-01T00:00:00Z"}
+        loader.add("g", "statistic_groups", new, line=1)
+        loader.add("g", "statistic_groups", old, line=2)
+        loader.add("h", "statistic_groups", {"name": "h", "description": "first"}, line=3)
+        loader.add("h", "statistic_groups", {"name": "h", "description": "second"}, line=4)
+        loader.finish()
+    finally:
+        loader.close()
+
+    groups = {g["name"]: g["description"] for g in client.statistic_groups.list()}
+    assert groups == {"g": "new", "h": "second"}
+
+
+def test_a_history_sent_again_leaves_an_object_made_again_untouched(client: OssitClient) -> None:
+    """A store re-sends a purge and the re-creation after it: within one batch the later
+    change replaces the earlier, so the destination's statistic keeps its id and points."""
+    client.statistic_groups.create("g")
+    made = client.statistics.create("g", "weight", 3.0, reference_date="2026-01-05", unit="kg")
+    history = [
+        _statistic("2026-01-01T10:00:00Z", deleted=True, unit="lb"),
+        _statistic("2026-01-01T10:00:01Z", deleted=False),
+    ]
+    loader = BatchLoader(lambda: client, lambda state: None, batch_size=100)
+    try:
+        for line, record in enumerate(history, start=1):
+            loader.add("statistics", "statistics", record, line=line)
+        loader.finish()
+    finally:
+        loader.close()
+
+    (statistic,) = client.statistics.list()
+    assert (statistic["id"], statistic["unit"]) == (made["id"], "kg")
+    assert [p["value"] for p in client.points.list()] == [3.0]

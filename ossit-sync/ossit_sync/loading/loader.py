@@ -5,7 +5,8 @@ record with its stream, kind and input line, and each state message; it decides
 everything else, in one place:
 
 - a record is shaped into its API item on arrival (``items``), so a bad record fails
-  on its own line;
+  on its own line; one older than a change already loaded for the same object (input
+  out of order) is dropped (``superseded``);
 - a batch holds one stream's items; it is handed to the sender when it is full
   (``batch_size``), when a record of another stream arrives (writes then happen in input
   order: a statistic exists before its points, a delete is never overtaken by an older
@@ -32,6 +33,7 @@ from ossit_sync.loading.errors import InputError, LoadError
 from ossit_sync.loading.items import Record, shape
 from ossit_sync.loading.replay import batch_key, needs_stable_key
 from ossit_sync.loading.sender import Sender, State
+from ossit_sync.loading.superseded import SUPERSEDED, LatestChanges
 from ossit_sync.loading.writes import Batch, send_batch
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class BatchLoader:
         self.process_deletes = process_deletes
         self._staged: Batch | None = None
         self._batches_since_state = 0
+        self._latest = LatestChanges()
 
     def add(self, stream: str, kind: str, record: Record, line: int) -> None:
         """Stage one record of ``stream`` (of ``kind``), read at input ``line``."""
@@ -65,10 +68,13 @@ class BatchLoader:
         if not self.process_deletes and record.get("deleted_at") is not None:
             return
         item = shape(kind, record, stream=stream)
+        key = self._latest.observe(kind, item, record)
+        if key is SUPERSEDED:
+            logger.debug("stream '%s', input line %d: superseded by a later change", stream, line)
+            return
         if self._staged is None:
             self._staged = Batch(stream, kind)
-        self._staged.items.append(item)
-        self._staged.lines.append(line)
+        self._staged.add(item, line, key)
         if len(self._staged.items) >= self.batch_size:
             self.flush()
 

@@ -56,6 +56,22 @@ class Batch:
     kind: str
     items: list[Item] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+    keys: dict[tuple[object, ...], int] = field(default_factory=dict)
+    """Index of the item of each object (natural key), where the kind is tracked."""
+
+    def add(self, item: Item, line: int, key: tuple[object, ...] | None) -> None:
+        """Append ``item``; an item of the same object staged before it is taken out.
+
+        The later change of an object supersedes an earlier one of the same batch, which
+        then never reaches the API (see ``superseded``).
+        """
+        if key is not None:
+            if (earlier := self.keys.get(key)) is not None:
+                del self.items[earlier], self.lines[earlier]
+                self.keys = {k: i - (i > earlier) for k, i in self.keys.items()}
+            self.keys[key] = len(self.items)
+        self.items.append(item)
+        self.lines.append(line)
 
 
 def load_error(exc: OssitError, lines: Sequence[int], stream: str) -> LoadError:
