@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -117,6 +118,7 @@ class Write:
             batch_size=options.batch_size,
             load_id=options.load_id,
             process_deletes=options.process_deletes,
+            each_state=True,
         )
         try:
             load(sys.stdin.buffer, streams, loader)
@@ -155,11 +157,12 @@ def configured_streams(
 
 def load(input_: IO[bytes], streams: dict[str, _Stream], loader: BatchLoader) -> None:
     """Load every message of ``input_``; each error names its input line (and stream)."""
+    handler = _Messages(streams, loader)
     number = 0
     while line := input_.readline(MAX_LINE_BYTES + 1):
         number += 1
         try:
-            _handle(line, streams, loader, number)
+            handler.handle(line, number)
         except InputError as exc:
             exc.locate(line=number, stream=None)
             raise
@@ -168,24 +171,44 @@ def load(input_: IO[bytes], streams: dict[str, _Stream], loader: BatchLoader) ->
         raise held_back_error(held_back)
 
 
-def _handle(line: bytes, streams: dict[str, _Stream], loader: BatchLoader, number: int) -> None:
-    if len(line) > MAX_LINE_BYTES:
-        raise InputError(f"message longer than {MAX_LINE_BYTES} bytes")
-    if line.isspace():
-        return
-    try:
-        message: Any = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc})") from None
-    if type(message) is not dict:
-        raise InputError("an Airbyte message must be a JSON object")
-    kind = message.get("type")
-    if kind == "RECORD":
+class _Messages:
+    """Dispatches input messages: records to the loader, states with the records they cover.
+
+    Each STATE passed on says how many records it covers (``destinationStats``: the
+    records of its stream since that stream's previous STATE, of every stream for a global
+    or legacy one), so the platform can tell that none went missing on the way.
+    """
+
+    def __init__(self, streams: dict[str, _Stream], loader: BatchLoader) -> None:
+        self.streams = streams
+        self.loader = loader
+        self.counts: Counter[str] = Counter()
+
+    def handle(self, line: bytes, number: int) -> None:
+        if len(line) > MAX_LINE_BYTES:
+            raise InputError(f"message longer than {MAX_LINE_BYTES} bytes")
+        if line.isspace():
+            return
+        try:
+            message: Any = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON ({exc})") from None
+        if type(message) is not dict:
+            raise InputError("an Airbyte message must be a JSON object")
+        kind = message.get("type")
+        if kind == "RECORD":
+            self.record(message, number)
+        elif kind == "STATE":
+            self.loader.state(self.counted(message))
+        elif kind not in ("LOG", "TRACE", "CONTROL"):
+            raise InputError(f"unknown Airbyte message type {kind!r}")
+
+    def record(self, message: dict[str, Any], number: int) -> None:
         record = message.get("record")
         if type(record) is not dict or not isinstance(record.get("stream"), str):
             raise InputError("a RECORD message without record.stream")
         name = record["stream"]
-        stream = streams.get(name)
+        stream = self.streams.get(name)
         if stream is None:
             raise InputError("not a stream of the configured catalog", stream=name)
         data = record.get("data")
@@ -193,11 +216,23 @@ def _handle(line: bytes, streams: dict[str, _Stream], loader: BatchLoader, numbe
             raise InputError("record.data is not an object", stream=name)
         data = stream.conform(data)
         stream.validator.validate(data)
-        loader.add(name, stream.kind, data, number)
-    elif kind == "STATE":
-        loader.state(message)
-    elif kind not in ("LOG", "TRACE", "CONTROL"):
-        raise InputError(f"unknown Airbyte message type {kind!r}")
+        self.loader.add(name, stream.kind, data, number)
+        self.counts[name] += 1
+
+    def counted(self, message: dict[str, Any]) -> dict[str, Any]:
+        """The STATE message with the count of records it covers."""
+        state = message.get("state")
+        if type(state) is not dict:
+            raise InputError("a STATE message without a state object")
+        stream = state.get("stream")
+        descriptor = stream.get("stream_descriptor") if isinstance(stream, dict) else None
+        name = descriptor.get("name") if isinstance(descriptor, dict) else None
+        if state.get("type") == "STREAM" and isinstance(name, str):
+            count = self.counts.pop(name, 0)
+        else:
+            count = sum(self.counts.values())
+            self.counts.clear()
+        return {**message, "state": {**state, "destinationStats": {"recordCount": float(count)}}}
 
 
 def main() -> None:

@@ -36,15 +36,21 @@ class Run:
     stderr: str
     records: dict[str, list[dict[str, Any]]] = field(init=False)
     states: list[dict[str, Any]] = field(init=False)
+    destination_counts: list[dict[str, Any] | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.records = defaultdict(list)
         self.states = []
+        self.destination_counts = []
         for message in self.messages:
             if message["type"] == "RECORD":
                 self.records[message["record"]["stream"]].append(message["record"]["data"])
             elif message["type"] == "STATE":
-                self.states.append(message["state"])
+                state = dict(message["state"])
+                # What a destination adds to a state it passes on, kept apart: ``states``
+                # are then comparable with the states its input held.
+                self.destination_counts.append(state.pop("destinationStats", None))
+                self.states.append(state)
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         """The messages of one type, in order."""

@@ -464,6 +464,37 @@ def test_every_state_is_echoed_in_order_after_its_records(
     assert all(m["type"] in ("STATE", "LOG") for m in run.messages), run.type_counts()
 
 
+def test_each_state_passed_on_counts_the_records_it_covers(
+    files: Files, sandbox: SandboxServer, domain_key: str
+) -> None:
+    """destinationStats: a stream's records since its previous STATE; all for a legacy one."""
+    messages = Input()
+    messages.record(
+        "statistic_groups",
+        {"id": "grp_1", "name": "g", "description": None, "created_at": STAMP,
+         "updated_at": STAMP, "deleted_at": None},
+    )  # fmt: skip
+    for day in range(1, 4):
+        messages.record("points", _point("g", "s", day, float(day)))
+    messages.state("points", {"n": 1})  # 3 points (the group is not its stream's)
+    messages.state("statistic_groups", {"n": 1})  # 1 group
+    messages.state("points", {"n": 2})  # nothing since
+    messages.record("points", _point("g", "s", 9, 9.0))
+    messages.add({"type": "STATE", "state": {"data": {"legacy": True}}})  # every stream: 1
+
+    run = _write(
+        files,
+        _config(sandbox, domain_key),
+        configured_catalog(("statistic_groups", "points")),
+        messages.lines,
+    )
+
+    assert run.returncode == 0, (run.errors, run.stderr[-2000:])
+    assert run.destination_counts == [{"recordCount": n} for n in (3.0, 1.0, 0.0, 1.0)], (
+        run.messages
+    )
+
+
 def test_a_state_is_echoed_as_soon_as_its_batch_is_acknowledged_and_sigterm_ends_with_a_trace(
     files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
 ) -> None:
@@ -485,7 +516,10 @@ def test_a_state_is_echoed_as_soon_as_its_batch_is_acknowledged_and_sigterm_ends
         ready, _, _ = select.select([process.stdout], [], [], 30)
         assert ready, "no STATE echoed while the input is open"
         first = parse_message(process.stdout.readline().decode())
-        assert first == {"type": "STATE", "state": messages.state_messages[0]}
+        assert first == {
+            "type": "STATE",
+            "state": {**messages.state_messages[0], "destinationStats": {"recordCount": 1.0}},
+        }
         assert _points(_client(sandbox, domain_key, clients)) == {("g", "s", "2026-01-01"): 1.0}
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=30)

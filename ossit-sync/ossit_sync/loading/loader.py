@@ -50,10 +50,13 @@ class BatchLoader:
         batch_size: int,
         load_id: str = "",
         process_deletes: bool = True,
+        each_state: bool = False,
     ) -> None:
+        """``each_state``: pass every state on (Airbyte's, one stream's each), not only the
+        newest of those made safe at once (Singer's, which hold every stream's bookmarks)."""
         self._client = client  # made on first use: describing a load needs none
         self.destination = Destination(client)
-        self._sender = Sender(write_state)
+        self._sender = Sender(write_state, each_state=each_state)
         self.batch_size = batch_size
         self.load_id = load_id
         self.process_deletes = process_deletes

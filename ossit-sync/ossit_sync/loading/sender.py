@@ -7,7 +7,9 @@ error stops the run before anything later is sent, and memory stays bounded by t
 batches.
 
 A STATE message is held until every batch that holds a record read before it has been
-acknowledged.  The loader cuts batches at every STATE, so those are the batches handed
+acknowledged. A Singer state holds every stream's bookmarks, so of the states made safe at
+once only the newest is written; an Airbyte state is one stream's (``each_state``), so
+every one is, in order.  The loader cuts batches at every STATE, so those are the batches handed
 over so far; batches are acknowledged in order, so the state is released when that many
 batches have been.  Releasing also
 happens on the sender thread, the moment the batch that completes a state is
@@ -36,13 +38,14 @@ State = dict[str, Any]
 class Sender:
     """One sending thread, one batch in flight, states released once acknowledged."""
 
-    def __init__(self, write_state: Callable[[State], None]) -> None:
+    def __init__(self, write_state: Callable[[State], None], *, each_state: bool = False) -> None:
         # The sending thread needs the GIL many short times per request; at the default
         # 5 ms switch interval each time can wait behind the busy reading thread while
         # the API idles.  0.5 ms made loads about 12% faster.
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._write_state = write_state
+        self._each_state = each_state
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ossit-send")
         self._in_flight: Future[None] | None = None
         self._handed_over = 0
@@ -110,15 +113,18 @@ class Sender:
             self._release()
 
     def _release(self) -> None:
+        """Write the states now safe: each of them, or the newest (see ``each_state``)."""
         if self._failed:
             return
-        newest = None
+        safe = []
         while self._held and self._held[0][0] <= self._acknowledged:
-            newest = self._held.popleft()[1]
-        if newest is not None:
-            self._write(newest)
+            safe.append(self._held.popleft()[1])
+        for state in safe if self._each_state else safe[-1:]:
+            self._write(state)
 
     def _write(self, state: State) -> None:
-        if state != self._written:  # the SDK writes its latest state again when it drains
+        # A Singer state repeats every stream's bookmarks, and the SDK writes its latest
+        # again when it drains: one equal to the last written adds nothing.
+        if self._each_state or state != self._written:
             self._written = state
             self._write_state(state)
