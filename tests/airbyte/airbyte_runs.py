@@ -34,6 +34,8 @@ class Run:
     returncode: int
     messages: list[dict[str, Any]]
     stderr: str
+    stdout: bytes = b""
+    """Standard output as printed (for checks of the exact bytes)."""
     records: dict[str, list[dict[str, Any]]] = field(init=False)
     states: list[dict[str, Any]] = field(init=False)
     destination_counts: list[dict[str, Any] | None] = field(init=False)
@@ -130,7 +132,7 @@ def run_connector(
         for form in escaped_forms(secret):
             assert form not in stdout and form not in stderr, "a domain key was printed"
     messages = [parse_message(line) for line in stdout.splitlines()]
-    return Run(done.returncode, messages, stderr)
+    return Run(done.returncode, messages, stderr, done.stdout)
 
 
 def write_json(path: Path, value: Any) -> str:
