@@ -43,13 +43,14 @@ class PyAirbyte:
             "HOME": str(folder / "home"),
             "NO_LIVE_PROGRESS": "1",
             "PYTHONWARNINGS": "ignore::FutureWarning",
+            "UV_PYTHON_DOWNLOADS": "never",  # PyAirbyte makes connector venvs with uv
         }
         self.env.pop("VIRTUAL_ENV", None)
 
     def install(self) -> None:
         """Make the environment (uv: seconds; pip would take minutes)."""
         uv = os.environ.get("UV", "uv")  # `uv run` names its own binary in $UV
-        env = {**self.env, "UV_PYTHON_DOWNLOADS": "never"}
+        env = self.env
         venv = self.folder / "venv"
         for command in (
             [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],

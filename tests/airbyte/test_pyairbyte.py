@@ -8,8 +8,11 @@ sandbox and against source-ossit's own output.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -252,3 +255,56 @@ def test_every_message_the_connectors_print_is_valid_for_airbyte_s_models(
 
     assert answer["ok"]["problems"] == []
     assert answer["ok"]["messages"] == sum(len(o.splitlines()) for o in outputs) > 100
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workspace's wheels, as a release would publish them."""
+    out = tmp_path_factory.mktemp("wheels")
+    uv = os.environ.get("UV", "uv")  # `uv run` names its own binary in $UV
+    built = subprocess.run(
+        [uv, "build", "--all-packages", "--wheel", "--no-progress", "-o", str(out)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-4000:]
+    return out
+
+
+def test_pyairbyte_installs_the_connectors_itself_from_a_pip_url(
+    pyairbyte: PyAirbyte,
+    sandbox: SandboxServer,
+    source_domain: dict[str, Any],
+    files: Files,
+    tmp_path: Path,
+    wheels: Path,
+) -> None:
+    """The way PyAirbyte users add a connector: ``pip_url``, each in a venv PyAirbyte makes."""
+    target = {"domain_key": sandbox.create_domain("pip-url-b"), "base_url": sandbox.base_url}
+    version = metadata.version("airbyte-source-ossit")
+    pip_url = {
+        name: f"--find-links {wheels} {name}=={version}"
+        for name in ("airbyte-source-ossit", "airbyte-destination-ossit")
+    }
+    cache = str(tmp_path / "cache.duckdb")
+
+    check, read, write = pyairbyte.run(
+        [
+            {"do": "check", "config": source_domain, "pip_url": pip_url["airbyte-source-ossit"]},
+            {"do": "read", "config": source_domain, "cache": cache, "name": "a",
+             "pip_url": pip_url["airbyte-source-ossit"]},
+            {"do": "write", "config": target, "read": "a",
+             "pip_url": pip_url["airbyte-destination-ossit"]},
+        ]
+    )  # fmt: skip
+
+    assert check == {"ok": "SUCCEEDED"}, check
+    assert "ok" in read and "ok" in write, (read, write)
+    installed = sorted(p.name for p in (pyairbyte.folder / "project").glob(".venv-*"))
+    assert installed == [".venv-destination-ossit", ".venv-source-ossit"]
+    a = source_read(files, source_domain)
+    assert {s: len(read["ok"]["rows"][s]) for s in STREAM_NAMES} == a.counts()
+    assert live_content(source_read(files, target)) == live_content(a)

@@ -35,18 +35,26 @@ def _cache(step: dict[str, Any]) -> DuckDBCache:
     return DuckDBCache(db_path=step["cache"], cache_dir=step["cache"] + ".files")
 
 
+def _how(plan: dict[str, Any], step: dict[str, Any], connector: str) -> dict[str, Any]:
+    """Run this repository's executable, or let PyAirbyte install the connector (``pip_url``)."""
+    if "pip_url" in step:
+        return {"pip_url": step["pip_url"], "install_if_missing": True}
+    return {"local_executable": plan[connector]}
+
+
 def _source(plan: dict[str, Any], step: dict[str, Any]) -> Any:
-    return ab.get_source("source-ossit", local_executable=plan["source"], config=step["config"])
+    return ab.get_source("source-ossit", config=step["config"], **_how(plan, step, "source"))
+
+
+def _destination(plan: dict[str, Any], step: dict[str, Any]) -> Any:
+    return ab.get_destination(
+        "destination-ossit", config=step["config"], **_how(plan, step, "destination")
+    )
 
 
 def check(plan: dict[str, Any], step: dict[str, Any], kept: dict[str, Any]) -> Any:
     """``check()`` of the source or the destination."""
-    if step.get("destination"):
-        connector = ab.get_destination(
-            "destination-ossit", local_executable=plan["destination"], config=step["config"]
-        )
-    else:
-        connector = _source(plan, step)
+    connector = _destination(plan, step) if step.get("destination") else _source(plan, step)
     connector.check()
     return "SUCCEEDED"
 
@@ -71,9 +79,7 @@ def read(plan: dict[str, Any], step: dict[str, Any], kept: dict[str, Any]) -> An
 
 def write(plan: dict[str, Any], step: dict[str, Any], kept: dict[str, Any]) -> Any:
     """``write()`` a kept read result (its cache) with destination-ossit."""
-    destination = ab.get_destination(
-        "destination-ossit", local_executable=plan["destination"], config=step["config"]
-    )
+    destination = _destination(plan, step)
     options = {"write_strategy": step["write_strategy"]} if "write_strategy" in step else {}
     result = destination.write(kept[step["read"]], **options)
     return {"processed_records": getattr(result, "processed_records", None)}
