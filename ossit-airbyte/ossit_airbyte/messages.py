@@ -92,6 +92,14 @@ def log(level: Level, text: str) -> AirbyteMessage:
     return AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=text))
 
 
+def _trace(kind: TraceType, **payload: Any) -> AirbyteMessage:
+    """A TRACE message of ``kind``, stamped now, carrying its ``payload`` field."""
+    return AirbyteMessage(
+        type=Type.TRACE,
+        trace=AirbyteTraceMessage(type=kind, emitted_at=float(now_ms()), **payload),
+    )
+
+
 def error_trace(
     text: str,
     failure_type: FailureType,
@@ -101,32 +109,24 @@ def error_trace(
     stack: str | None = None,
 ) -> AirbyteMessage:
     """A TRACE message of type ERROR: what failed, for a person (``text``) and in detail."""
-    return AirbyteMessage(
-        type=Type.TRACE,
-        trace=AirbyteTraceMessage(
-            type=TraceType.ERROR,
-            emitted_at=float(now_ms()),
-            error=AirbyteErrorTraceMessage(
-                message=text,
-                internal_message=internal,
-                stack_trace=stack,
-                failure_type=failure_type,
-                stream_descriptor=StreamDescriptor(name=stream) if stream else None,
-            ),
+    return _trace(
+        TraceType.ERROR,
+        error=AirbyteErrorTraceMessage(
+            message=text,
+            internal_message=internal,
+            stack_trace=stack,
+            failure_type=failure_type,
+            stream_descriptor=StreamDescriptor(name=stream) if stream else None,
         ),
     )
 
 
 def stream_status(stream: str, status: AirbyteStreamStatus) -> AirbyteMessage:
     """A TRACE message of type STREAM_STATUS (STARTED, RUNNING, COMPLETE, INCOMPLETE)."""
-    return AirbyteMessage(
-        type=Type.TRACE,
-        trace=AirbyteTraceMessage(
-            type=TraceType.STREAM_STATUS,
-            emitted_at=float(now_ms()),
-            stream_status=AirbyteStreamStatusTraceMessage(
-                stream_descriptor=StreamDescriptor(name=stream), status=status
-            ),
+    return _trace(
+        TraceType.STREAM_STATUS,
+        stream_status=AirbyteStreamStatusTraceMessage(
+            stream_descriptor=StreamDescriptor(name=stream), status=status
         ),
     )
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from airbyte_runs import Files, Run, configured_catalog, parse_message, run_connector
+from kpi_records import KPI_SCHEMA
 from ossit_client import NotFoundError, OssitClient
 from ossit_client._secrets import escaped_forms
 from ossit_client.settings import CONNECTION_SETTINGS
@@ -32,18 +33,6 @@ DESTINATION = "destination-ossit"
 SOURCE = "source-ossit"
 KINDS = ("statistic_groups", "statistics", "points", "intervals")
 STAMP = "2026-01-01T00:00:00.000000Z"
-
-KPI_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "group": {"type": "string"},
-        "statistic": {"type": "string"},
-        "reference_date": {"type": "string", "format": "date"},
-        "value": {"type": "number"},
-        "method": {"type": "string"},
-    },
-}
-"""A KPI stream's schema: points that carry their own ``method``."""
 
 
 # -- helpers ----------------------------------------------------------------------------------

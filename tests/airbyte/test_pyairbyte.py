@@ -8,8 +8,6 @@ sandbox and against source-ossit's own output.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from importlib import metadata
@@ -18,6 +16,7 @@ from typing import Any
 
 import pytest
 from airbyte_runs import STREAM_NAMES, Files, Run, configured_catalog, run_connector
+from distributions import build_all
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
 from pyairbyte_env import PyAirbyte
@@ -260,18 +259,7 @@ def test_every_message_the_connectors_print_is_valid_for_airbyte_s_models(
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The workspace's wheels, as a release would publish them."""
-    out = tmp_path_factory.mktemp("wheels")
-    uv = os.environ.get("UV", "uv")  # `uv run` names its own binary in $UV
-    built = subprocess.run(
-        [uv, "build", "--all-packages", "--wheel", "--no-progress", "-o", str(out)],
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert built.returncode == 0, built.stderr[-4000:]
-    return out
+    return build_all(tmp_path_factory.mktemp("wheels"), "--wheel")
 
 
 def test_pyairbyte_installs_the_connectors_itself_from_a_pip_url(

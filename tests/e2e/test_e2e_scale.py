@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis
+from kpi_records import KPI_SCHEMA
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
 from redis_server import RedisServer
@@ -74,16 +75,7 @@ def _domain(server: SandboxServer, name: str) -> str:
 
 def _kpis(path: Path) -> Path:
     """A Singer file of KPI points (stream `daily_kpis`, loaded as points), ending in a STATE."""
-    schema = {
-        "type": "object",
-        "properties": {
-            "group": {"type": "string"},
-            "statistic": {"type": "string"},
-            "reference_date": {"type": "string", "format": "date"},
-            "value": {"type": "number"},
-        },
-    }
-    lines = [{"type": "SCHEMA", "stream": "daily_kpis", "schema": schema, "key_properties": []}]
+    lines = [{"type": "SCHEMA", "stream": "daily_kpis", "schema": KPI_SCHEMA, "key_properties": []}]
     for day in range(KPI_POINTS):
         record = {"group": "kpis", "statistic": "signups", "value": float(day)}
         record["reference_date"] = f"2025-{1 + day // 28:02d}-{1 + day % 28:02d}"

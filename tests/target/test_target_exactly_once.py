@@ -15,20 +15,11 @@ from typing import Any
 
 import pytest
 from hostile_server import wait_until_input_handled
+from kpi_records import KPI_SCHEMA
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
 from ossit_sync.loading.replay import batch_key
 
-KPI_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "group": {"type": "string"},
-        "statistic": {"type": "string"},
-        "reference_date": {"type": "string", "format": "date"},
-        "value": {"type": "number"},
-        "method": {"type": "string"},
-    },
-}
 KPI_SETTINGS = {"stream_kinds": {"kpis": "points"}, "batch_size": 20}
 SEGMENT = 50
 """Records between two STATEs: three batches of at most 20."""
