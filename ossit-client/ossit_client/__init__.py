@@ -31,6 +31,7 @@ from ._exceptions import (
     UnprocessableEntityError,
     status_error_class,
 )
+from ._origin import Origin, Signer, server_of
 from ._pagination import Paginator
 from ._redis_budget import BudgetStoreError
 from ._secrets import check_base_url, check_domain_key
@@ -53,6 +54,7 @@ __all__ = [
     "InternalServerError",
     "InvalidAnswerError",
     "NotFoundError",
+    "Origin",
     "OssitClient",
     "OssitError",
     "PaginationError",
@@ -60,8 +62,10 @@ __all__ = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Signer",
     "UnprocessableEntityError",
     "check_base_url",
     "check_domain_key",
+    "server_of",
     "status_error_class",
 ]

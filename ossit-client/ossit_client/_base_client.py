@@ -13,6 +13,8 @@ below it -- requests, urllib3, the socket, the budget file or Redis -- leaves as
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import logging
 import re
 import time
@@ -41,10 +43,11 @@ from ._exceptions import (
     make_status_error,
 )
 from ._masking import SECRET_FILTER
+from ._origin import Origin, Signer
 from ._pagination import Paginator, list_records
 from ._refusal import refusal_hint, refused_by_loopback
 from ._retry import RetryPolicy, is_retryable_status, parse_retry_after, plan_wait
-from ._secrets import BearerAuth, check_base_url, check_domain_key, fingerprint
+from ._secrets import BearerAuth, check_base_url, check_domain_key
 from ._throttle import PauseRefused, Throttle
 from ._waits import LONG_WAIT_SECONDS, until_text
 
@@ -167,7 +170,12 @@ class BaseClient:
         )
         self.retry_policy = RetryPolicy(max_retries, backoff_base, backoff_max, max_retry_wait)
         self.counters = Counters()
-        self._key_id = fingerprint(self.base_url, domain_key)[:8]
+        self.origin = Origin.of(self.base_url, domain_key)
+        """The domain and server this client speaks to (see ``_origin``)."""
+        self.signer = Signer(self.base_url, domain_key)
+        self.server_date: datetime.datetime | None = None
+        """The server's clock (its ``Date`` header) at the latest answer, if it sent one."""
+        self._key_id = self.origin.domain[:8]
         self._gone: set[str] = set()
 
         self._session = requests.Session()
@@ -181,9 +189,7 @@ class BaseClient:
         self._session.headers["Accept"] = "application/json"
 
         rate = Throttle.rate(max_requests_per_hour, rate_window)
-        self._state = open_budget(
-            domain_key, self.base_url, rate, state_dir=state_dir, budget_url=budget_url
-        )
+        self._state = open_budget(self.origin, rate, state_dir=state_dir, budget_url=budget_url)
         self._throttle = Throttle(
             self._state, max_requests_per_hour, rate_window, self.retry_policy.max_retry_wait
         )
@@ -342,6 +348,7 @@ class BaseClient:
         status = response.status_code
         logger.debug("%s %s -> %d", method, path, status)
         self._throttle.observe(response.headers)
+        self.server_date = _http_date(response.headers.get("Date"))
         if 200 <= status < 300:
             return _Outcome(answer=self._decode(method, path, status, body))
 
@@ -435,3 +442,14 @@ class BaseClient:
                 failure,
             )
         raise failure
+
+
+def _http_date(value: str | None) -> datetime.datetime | None:
+    """An HTTP ``Date`` header as an aware time; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)

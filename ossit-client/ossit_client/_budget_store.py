@@ -14,8 +14,8 @@ from typing import Protocol
 from pyrate_limiter import Decision, Rate, RateItem
 
 from ._budget_url import check_budget_url, resolve_budget_url
+from ._origin import Origin
 from ._redis_budget import RedisBudget
-from ._secrets import fingerprint
 from ._state_file import StateFile, state_file_path
 
 
@@ -46,18 +46,18 @@ class BudgetStore(Protocol):
 
 
 def open_budget(
-    domain_key: str,
-    base_url: str,
+    origin: Origin,
     rate: Rate,
     *,
     state_dir: str | Path | None,
     budget_url: str | None,
 ) -> BudgetStore:
-    """The budget of this key at this URL: in Redis if a budget URL is set, else in the file.
+    """The budget of one domain on one server: in Redis if a budget URL is set, else in a file.
 
-    Either is named by the same hash of URL and key, never by the key.
+    Either is named by the origin's domain, derived from the key and the server in one
+    spelling, so every spelling of one server's URL shares one budget; never by the key.
     """
     url = resolve_budget_url(budget_url)
     if url is None:
-        return StateFile(state_file_path(domain_key, base_url, state_dir), rate)
-    return RedisBudget(check_budget_url(url), fingerprint(base_url, domain_key), rate)
+        return StateFile(state_file_path(origin, state_dir), rate)
+    return RedisBudget(check_budget_url(url), origin.domain, rate)

@@ -7,7 +7,6 @@ here); it is never put in a session's default headers, a message or a file.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from urllib.parse import urlsplit
 
@@ -23,16 +22,10 @@ __all__ = [
     "check_base_url",
     "check_domain_key",
     "escaped_forms",
-    "fingerprint",
     "install_masking",
     "is_loopback",
 ]
 _LOOPBACK_NAMES = {"localhost"}
-
-
-def fingerprint(*parts: str) -> str:
-    """A short, irreversible name for a secret (used for file names and reprs)."""
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
 
 
 class BearerAuth(requests.auth.AuthBase):

@@ -42,7 +42,7 @@ from pyrate_limiter import Decision, Rate, RateItem, SQLiteBucket
 from pyrate_limiter.buckets.sqlite_bucket import Queries
 
 from ._exceptions import BudgetFileError
-from ._secrets import fingerprint
+from ._origin import Origin
 
 STATE_DIR_ENV = "OSSIT_CLIENT_STATE_DIR"
 #: The longest wait for the budget's lock (file lock and SQLite busy timeout), in seconds.
@@ -60,12 +60,12 @@ def default_state_dir() -> Path:
     return Path(override) if override else Path(platformdirs.user_cache_dir("ossit-client"))
 
 
-def state_file_path(domain_key: str, base_url: str, state_dir: str | Path | None = None) -> Path:
-    """Where the budget of this key at this URL is kept; the name reveals neither."""
+def state_file_path(origin: Origin, state_dir: str | Path | None = None) -> Path:
+    """Where the budget of one domain on one server is kept; the name reveals no key."""
     directory = Path(state_dir) if state_dir is not None else default_state_dir()
     with budget_errors(directory):
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return directory / f"budget-{fingerprint(base_url, domain_key)}.sqlite"
+    return directory / f"budget-{origin.domain}.sqlite"
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from typing import Any
 
 import ossit_client as oc
 import pytest
+from ossit_client._origin import Origin
 from ossit_client._state_file import state_file_path
 
 pytestmark = pytest.mark.timeout(30)
@@ -62,7 +63,7 @@ BROKEN: dict[str, Callable[[Path], Path]] = {
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_a_broken_budget_file_is_a_clear_error(tmp_path: Path, name: str) -> None:
-    path = state_file_path(KEY, URL, tmp_path)
+    path = state_file_path(Origin.of(URL, KEY), tmp_path)
     culprit = BROKEN[name](path)
     with pytest.raises(oc.BudgetFileError) as caught:
         open_client(tmp_path)
@@ -107,7 +108,7 @@ def test_a_budget_file_broken_while_in_use_is_a_clear_error(
     server = hostile(lambda exchange: exchange.answer(200, {"data": [], "next_cursor": None}))
     client = make_client(server.base_url, KEY)
     list(client.statistic_groups.list())
-    path = state_file_path(KEY, server.base_url, state_dir)
+    path = state_file_path(Origin.of(server.base_url, KEY), state_dir)
     # SQLite caches an open file, so a file broken under a running client is simulated by
     # what it then raises: a failing connection
     client._state.bucket.conn.close()

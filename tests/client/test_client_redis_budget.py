@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from ossit_client import BUDGET_URL_ENV, BudgetStoreError, GoneError, OssitClient, RateLimitError
 from ossit_client import _redis_budget as redis_budget
+from ossit_client._origin import Origin
 from ossit_client._redis_budget import RedisBudget
-from ossit_client._secrets import fingerprint
 from ossit_client._state_file import StateFile
 from ossit_sandbox.launcher import SandboxServer
 from redis_server import PASSWORD, RedisServer, free_port
@@ -142,7 +142,7 @@ def test_processes_sharing_only_budget_url_get_no_429(
     # each process kept its own (unused) state dir: the budget lived in Redis only
     assert not list(tmp_path.glob("machine-*/budget-*.sqlite"))
     contents = redis_contents(redis_server)
-    name = fingerprint(server.base_url, key)
+    name = Origin.of(server.base_url, key).domain
     assert contents and all(key.encode() not in item for item in contents)
     assert {b"ossit-client:{%s}:log" % name.encode()} <= set(contents)
     for worker in done:
@@ -214,7 +214,7 @@ def test_the_server_count_tightens_the_redis_budget(
     list(client.statistic_groups.list(limit=1))
     # the server counted 7; Redis logged 1: six placeholders make it agree
     probe = redis_server.client()
-    log = f"ossit-client:{{{fingerprint(server.base_url, key)}}}:log"
+    log = f"ossit-client:{{{Origin.of(server.base_url, key).domain}}}:log"
     assert probe.zcard(log) == 7
     probe.close()
 

@@ -6,7 +6,8 @@ import logging
 import sys
 
 import pytest
-from ossit_client._secrets import BearerAuth, SecretFilter, check_base_url, fingerprint
+from ossit_client._origin import Origin, Signer, server_of
+from ossit_client._secrets import BearerAuth, SecretFilter, check_base_url
 
 
 @pytest.mark.parametrize(
@@ -42,12 +43,47 @@ def test_refused_base_urls(url: str) -> None:
         check_base_url(url, False)
 
 
-def test_fingerprint_is_stable_and_reveals_nothing() -> None:
-    a = fingerprint("https://ossit.ca", "key-one")
-    assert a == fingerprint("https://ossit.ca", "key-one")
-    assert a != fingerprint("https://ossit.ca", "key-two")
-    assert a != fingerprint("http://127.0.0.1:1", "key-one")
-    assert "key-one" not in a
+def test_an_origin_is_stable_and_reveals_no_key() -> None:
+    a = Origin.of("https://ossit.ca", "key-one")
+    assert a == Origin.of("https://ossit.ca", "key-one")
+    assert a.domain != Origin.of("https://ossit.ca", "key-two").domain
+    assert a.domain != Origin.of("http://127.0.0.1:1", "key-one").domain
+    assert "key-one" not in str(a)
+    assert Origin.parse(str(a)) == a
+
+
+@pytest.mark.parametrize(
+    ("spelling", "server"),
+    [
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765"),
+        ("http://localhost:8765/", "http://127.0.0.1:8765"),
+        ("HTTP://LOCALHOST:8765//", "http://127.0.0.1:8765"),
+        ("http://[::1]:8765", "http://127.0.0.1:8765"),
+        ("https://Ossit.CA:443/", "https://ossit.ca"),
+        ("https://ossit.ca.", "https://ossit.ca"),
+        ("http://127.0.0.1:80", "http://127.0.0.1"),
+        ("https://ossit.ca:8443/api/", "https://ossit.ca:8443/api"),
+    ],
+)
+def test_every_spelling_of_a_server_is_one_server(spelling: str, server: str) -> None:
+    assert server_of(spelling) == server
+    assert Origin.of(spelling, "k") == Origin.of(server, "k")
+
+
+@pytest.mark.parametrize("text", [None, 3, "", "abc@http://x", "0" * 24 + "@ftp://x", "x" * 24])
+def test_anything_but_an_origin_parses_as_none(text: object) -> None:
+    assert Origin.parse(text) is None
+
+
+def test_a_signature_holds_for_its_key_and_parts_only() -> None:
+    signer = Signer("http://127.0.0.1:1", "key-one")
+    mac = signer.sign("a", "bc")
+    assert signer.verify(mac, "a", "bc")
+    assert not signer.verify(mac, "ab", "c")
+    assert not Signer("http://127.0.0.1:1", "key-two").verify(mac, "a", "bc")
+    assert not Signer("http://127.0.0.1:2", "key-one").verify(mac, "a", "bc")
+    assert Signer("http://localhost:1/", "key-one").verify(mac, "a", "bc")
+    assert "key-one" not in repr(signer)
 
 
 def test_bearer_auth_repr_hides_the_key() -> None:
