@@ -9,11 +9,13 @@ connectors and the sandbox take the API's limits, enums and id and name rules fr
 from __future__ import annotations
 
 from ossit_schemas._documents import (
+    ORIGIN_FIELD,
     RECORD_TYPES,
     openapi,
     openapi_text,
     record_fields,
     record_schema,
+    stream_schema,
 )
 from ossit_schemas.contract import (
     BATCH_SIZE_MAX,
@@ -50,6 +52,7 @@ __all__ = [
     "METADATA_MAX_DEPTH",
     "NAME_MAX_LENGTH",
     "NON_IDEMPOTENT_POINT_METHODS",
+    "ORIGIN_FIELD",
     "PAGE_SIZE_DEFAULT",
     "PAGE_SIZE_MAX",
     "POINT_METHODS",
@@ -66,4 +69,5 @@ __all__ = [
     "parse_id",
     "record_fields",
     "record_schema",
+    "stream_schema",
 ]

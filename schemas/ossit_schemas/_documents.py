@@ -65,6 +65,27 @@ def record_schema(name: str) -> dict[str, Any]:
     return copy.deepcopy(_record_schema(name))
 
 
+ORIGIN_FIELD = "_ossit_origin"
+"""The field a reader adds to every record: the domain and server it was read from."""
+
+_ORIGIN_PROPERTY: dict[str, Any] = {
+    "type": ["string", "null"],
+    "maxLength": 2300,
+    "description": (
+        "Where the record was read: `<domain>@<server>`, the domain named by a digest of its "
+        "key (never the key). Tells domains apart in one warehouse, and names the interval an "
+        "interval without external_id is in any other domain (see target-ossit's README)."
+    ),
+}
+
+
+def stream_schema(name: str) -> dict[str, Any]:
+    """The schema of the records a reader emits: the API's record plus ``ORIGIN_FIELD``."""
+    schema = record_schema(name)
+    schema["properties"][ORIGIN_FIELD] = copy.deepcopy(_ORIGIN_PROPERTY)
+    return schema
+
+
 @cache
 def record_fields(name: str) -> tuple[str, ...]:
     """The fields of one record type, in the order its schema lists them (and answers carry)."""

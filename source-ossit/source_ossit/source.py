@@ -39,7 +39,7 @@ from ossit_airbyte.messages import (
 from ossit_airbyte.spec import connection_specification
 from ossit_client import OssitClient
 from ossit_client.settings import connection_setting_errors
-from ossit_schemas import RECORD_TYPES, record_schema
+from ossit_schemas import RECORD_TYPES, stream_schema
 from ossit_sync.reading import KindReader, ReadOptions
 from ossit_sync.reading.settings import READ_SETTINGS, read_setting_errors
 
@@ -99,7 +99,7 @@ def catalog() -> AirbyteCatalog:
         streams=[
             AirbyteStream(
                 name=kind,
-                json_schema=record_schema(kind),
+                json_schema=stream_schema(kind),
                 supported_sync_modes=[SyncMode.full_refresh, SyncMode.incremental],
                 source_defined_cursor=True,
                 default_cursor_field=[CURSOR_FIELD],

@@ -15,7 +15,7 @@ import copy
 import typing as t
 
 from ossit_client import AuthenticationError, PermissionDeniedError
-from ossit_schemas import record_schema
+from ossit_schemas import stream_schema
 from ossit_sync.failure import refused_key
 from ossit_sync.reading import KindReader, Page, ReadOptions, resume
 from singer_sdk.exceptions import FatalAPIError
@@ -60,7 +60,7 @@ class OssitStream(PagedStream):
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, tap: TapOssit) -> None:
-        schema = record_schema(self.name)
+        schema = stream_schema(self.name)
         self.add_sdc_deleted_at = bool(tap.config.get("add_sdc_deleted_at"))
         if self.add_sdc_deleted_at:
             schema["properties"][SDC_DELETED_AT] = copy.deepcopy(schema["properties"]["deleted_at"])
