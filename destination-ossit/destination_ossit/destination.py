@@ -46,6 +46,7 @@ from ossit_sync.loading import (
     held_back_error,
 )
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
+from ossit_sync.stopping import whole
 
 from destination_ossit.conform import Conformer
 
@@ -126,6 +127,8 @@ class Write:
             loader.settle()
             raise
         finally:
+            for notice in loader.report.notices():
+                logger.warning("%s", notice)
             loader.close()
             if client is not None:
                 client.close()
@@ -156,13 +159,18 @@ def configured_streams(
 
 
 def load(input_: IO[bytes], streams: dict[str, _Stream], loader: BatchLoader) -> None:
-    """Load every message of ``input_``; each error names its input line (and stream)."""
+    """Load every message of ``input_``; each error names its input line (and stream).
+
+    A stop signal waits for the line being handled (``ossit_sync.stopping``): the loader
+    is never left with half a message, and the states it passed on stay safe.
+    """
     handler = _Messages(streams, loader)
     number = 0
     while line := input_.readline(MAX_LINE_BYTES + 1):
         number += 1
         try:
-            handler.handle(line, number)
+            with whole():
+                handler.handle(line, number)
         except InputError as exc:
             exc.locate(line=number, stream=None)
             raise

@@ -7,17 +7,24 @@ are checked against the specification before anything else, secrets are masked i
 everything printed, ``check`` answers with a CONNECTION_STATUS (a bad setting is a failed
 check, not a crash), and any other failure ends with one TRACE error message of the right
 ``failure_type`` and exit code 1; the traceback only with ``--debug``.
+
+SIGTERM and SIGINT stop a run between two lines of output, never inside one
+(``ossit_sync.stopping``): it ends with a TRACE error, exit 1, and the last STATE passed on
+is safe to resume from. Once the run's last message is written (``spec``, ``check`` and
+``discover`` have one), a signal ends the process as by default (after a failure's TRACE
+it is ignored: the exit status stays 1): PyAirbyte terminates those commands as soon as it
+has read their message and takes exit 0 or -15 as success.
+A standard output whose reader has gone (EPIPE) ends the run with one line on standard
+error instead, exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from types import FrameType
 from typing import Any, NoReturn, Protocol
 
 from airbyte_protocol_dataclasses.models import (
@@ -28,6 +35,7 @@ from airbyte_protocol_dataclasses.models import (
     Type,
 )
 from ossit_client.settings import mask, register_secrets
+from ossit_sync.stopping import Stopped, discard_output, finished, stop_on_signals, whole
 
 from ossit_airbyte.failures import failure_text, failure_type
 from ossit_airbyte.inputs import ConfigError, config_errors, read_json
@@ -67,18 +75,14 @@ class Command(Protocol):
         """Run; raise on failure (the entry point reports it)."""
 
 
-class TerminatedError(BaseException):
-    """The orchestrator asked the connector to stop (SIGTERM): not an error of the data."""
-
-
 def launch(connector: Connector, argv: Sequence[str] | None = None) -> NoReturn:
     """Run ``connector`` with the command line ``argv`` and exit with its status."""
     commands = connector.commands()
     args = _parser(connector.name, commands).parse_args(argv)
     writer = MessageWriter()
     send_logs_to(writer, debug=args.debug)
-    signal.signal(signal.SIGTERM, _terminate)
     try:
+        stop_on_signals()
         if args.command == "spec":
             writer.write(AirbyteMessage(type=Type.SPEC, spec=connector.spec()))
         elif args.command == "check":
@@ -90,10 +94,23 @@ def launch(connector: Connector, argv: Sequence[str] | None = None) -> NoReturn:
         else:
             config = _config(connector, args.config)
             commands[args.command](config, args, writer)
-    except (Exception, TerminatedError) as exc:
-        _report(connector.name, exc, writer, debug=args.debug)
-        sys.exit(1)
-    sys.exit(0)
+        finished()  # the run is done: a signal can no longer make it fail
+    except (Exception, Stopped) as exc:
+        with whole():  # a second signal does not cut the report short
+            if writer.closed:
+                _report_on_stderr(connector.name, exc, debug=args.debug)
+            else:
+                _report(connector.name, exc, writer, debug=args.debug)
+            finished(failed=True)
+        _exit(writer, 1)
+    _exit(writer, 0)
+
+
+def _exit(writer: MessageWriter, status: int) -> NoReturn:
+    """Exit; quietly if standard output's reader has gone (see ``discard_output``)."""
+    if writer.closed:
+        discard_output()
+    sys.exit(status)
 
 
 def _parser(name: str, commands: Mapping[str, Command]) -> argparse.ArgumentParser:
@@ -137,7 +154,10 @@ def _check(connector: Connector, path: str) -> AirbyteConnectionStatus:
 
 def _report(name: str, exc: BaseException, writer: MessageWriter, *, debug: bool) -> None:
     """The run's last word: one TRACE error message (its details only with ``--debug``)."""
-    text = mask(f"{name} failed: {failure_text(exc)}")
+    if isinstance(exc, Stopped):
+        text = f"{name} {exc} before the end of its run; the last STATE it passed on is safe"
+    else:
+        text = mask(f"{name} failed: {failure_text(exc)}")
     stream = getattr(exc, "stream", None)
     internal = mask(f"{type(exc).__name__}: {exc}")
     if debug:
@@ -153,8 +173,15 @@ def _report(name: str, exc: BaseException, writer: MessageWriter, *, debug: bool
     )
 
 
-def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
-    raise TerminatedError("stopped by SIGTERM")
+def _report_on_stderr(name: str, exc: BaseException, *, debug: bool) -> None:
+    """The run's last word when no message can reach standard output's reader any more."""
+    if debug:
+        print(mask("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
+    print(
+        f"{name} stopped: its standard output was closed before the end of its run (broken "
+        "pipe); what it passed on before stands",
+        file=sys.stderr,
+    )
 
 
-__all__ = ["Command", "Config", "Connector", "TerminatedError", "launch"]
+__all__ = ["Command", "Config", "Connector", "launch"]

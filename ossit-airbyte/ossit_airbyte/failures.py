@@ -17,6 +17,8 @@ from ossit_client import (
 )
 from ossit_sync.failure import describe, one_line, refused_key
 from ossit_sync.loading.errors import InputError, UnknownStreamError
+from ossit_sync.reading import ForeignStateError
+from ossit_sync.stopping import Stopped
 
 from ossit_airbyte.inputs import ConfigError
 from ossit_airbyte.messages import FailureType
@@ -27,11 +29,13 @@ _CONFIG = (
     PermissionDeniedError,
     PaymentRequiredError,
     UnknownStreamError,
+    ForeignStateError,
 )
-"""Failures only a change of settings (or catalog, or plan) can mend."""
+"""Failures only a change of settings (or catalog, state or plan) can mend."""
 
-_TRANSIENT = (APIConnectionError, RateLimitError, InternalServerError, BudgetStoreError)
-"""Failures a later attempt may not meet: the network, the rate limit, the server's 5xx."""
+_TRANSIENT = (APIConnectionError, RateLimitError, InternalServerError, BudgetStoreError, Stopped)
+"""Failures a later attempt may not meet: the network, the rate limit, the server's 5xx, a
+stop signal (a later attempt resumes from the last STATE passed on)."""
 
 
 def failure_type(exc: BaseException) -> FailureType:

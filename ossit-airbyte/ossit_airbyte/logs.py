@@ -35,9 +35,13 @@ class LogMessageHandler(logging.Handler):
         self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
+        if self.writer.closed:
+            return  # standard output's reader has gone: the run stops at its next write
         try:
             message = log(airbyte_level(record.levelno), self.format(record))
             self.writer.write(message)
+        except BrokenPipeError:
+            return  # the same (the writer is ``closed`` now), and no traceback for it
         except Exception:
             self.handleError(record)
 

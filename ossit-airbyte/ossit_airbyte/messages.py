@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import errno
 import sys
 import threading
 import time
@@ -38,6 +39,7 @@ from airbyte_protocol_dataclasses.models import (
     TraceType,
     Type,
 )
+from ossit_sync.stopping import finished, whole, write_all
 
 _RENAMED = {"global_": "global"}
 
@@ -146,28 +148,61 @@ def stream_state(stream: str, state: dict[str, Any], record_count: int) -> Airby
     )
 
 
+def ends_run(message: AirbyteMessage) -> bool:
+    """Whether ``message`` is a run's last: a command's one answer, or a failure's TRACE."""
+    if message.type in (Type.SPEC, Type.CONNECTION_STATUS, Type.CATALOG):
+        return True
+    return (
+        message.type == Type.TRACE
+        and message.trace is not None
+        and message.trace.type == TraceType.ERROR
+    )
+
+
 class MessageWriter:
     """Writes messages to standard output, whole lines only, from any thread.
 
     Logging may happen on the reader's prefetch thread and the client's threads while the
-    main thread writes records: a lock keeps every line whole. Each write is flushed, so
-    an orchestrator sees a STATE as soon as it is safe.
+    main thread writes records: a lock keeps every line whole, and a stop signal waits for
+    the end of the write (``ossit_sync.stopping.whole``). Each write is flushed, so an
+    orchestrator sees a STATE as soon as it is safe.
+
+    When the reader of standard output goes away (EPIPE), ``closed`` is set and every later
+    write raises ``BrokenPipeError`` again, so the run stops at its next write; unless the
+    run's last message was written already (``ends_run``): PyAirbyte closes its end once it
+    has the one message of ``spec``, ``check`` or ``discover``, and nothing after it matters.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.closed = False
+        """Whether standard output's reader has gone (a write met EPIPE)."""
+        self.ended = False
+        """Whether the run's last message is written (see ``ends_run``)."""
 
     def write(self, message: AirbyteMessage) -> None:
-        """Write one message."""
-        self.write_lines(encode(message))
+        """Write one message; after the run's last, a stop signal ends the process as usual."""
+        with whole():
+            self.write_lines(encode(message))
+            if ends_run(message):
+                self.ended = True
+                finished(failed=message.type == Type.TRACE)
 
     def write_lines(self, lines: bytes) -> None:
-        """Write already encoded lines (see ``record_lines``)."""
-        with self._lock:
+        """Write already encoded lines (see ``record_lines``), all of them or none."""
+        with whole(), self._lock:
+            if self.closed:
+                if self.ended:
+                    return
+                raise BrokenPipeError(errno.EPIPE, "standard output's reader has gone")
             # Looked up on every call: test runners swap ``sys.stdout``.
             out = sys.stdout.buffer
-            out.write(lines)
-            out.flush()
+            try:
+                write_all(out, lines)
+            except BrokenPipeError:
+                self.closed = True
+                if not self.ended:
+                    raise
 
 
 __all__ = [
@@ -177,6 +212,7 @@ __all__ = [
     "MessageWriter",
     "as_json_value",
     "encode",
+    "ends_run",
     "error_trace",
     "log",
     "now_ms",

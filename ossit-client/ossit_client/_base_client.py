@@ -130,6 +130,8 @@ class _Outcome(NamedTuple):
     failure: OssitError | None = None
     reason: str = ""
     retry_after: float | None = None
+    replayed: bool = False
+    """The API answered with a stored answer (``Idempotent-Replayed: true``)."""
 
 
 class BaseClient:
@@ -230,7 +232,7 @@ class BaseClient:
         query = encode_query(params)
         url = self.base_url + path
 
-        retry_number, waited = 0, 0.0
+        retry_number, waited, maybe_applied = 0, 0.0, False
         while True:
             try:
                 token, throttled = self._throttle.wait_turn()
@@ -244,7 +246,12 @@ class BaseClient:
             failure, reason = outcome.failure, outcome.reason
             if failure is None:
                 assert outcome.answer is not None  # an attempt either answers or fails
+                if outcome.replayed and not maybe_applied:
+                    self.counters.add(replayed=1)
                 return outcome.answer
+            # An attempt that failed other than by a 429 (refused before any work) may have
+            # been applied: a replay of it is this call's own write, not an earlier one's.
+            maybe_applied = maybe_applied or reason != "429"
             wait = plan_wait(retry_number, outcome.retry_after, self.retry_policy)
             policy = self.retry_policy
             too_long = waited + wait > policy.max_retry_wait
@@ -350,7 +357,8 @@ class BaseClient:
         self._throttle.observe(response.headers)
         self.server_date = _http_date(response.headers.get("Date"))
         if 200 <= status < 300:
-            return _Outcome(answer=self._decode(method, path, status, body))
+            replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
+            return _Outcome(answer=self._decode(method, path, status, body), replayed=replayed)
 
         error = make_status_error(
             method, path, status, self._error_body(body), response.reason, SECRET_FILTER.mask

@@ -16,7 +16,9 @@ class Counters:
     ``"timeout"``, ``"connection"`` or the status code as a string (``"429"``, ``"503"``);
     ``throttled_seconds`` is time spent waiting for the shared budget (including 429 pauses);
     ``retry_wait_seconds`` is time slept between attempts for other reasons; ``rate_limited``
-    counts 429 answers seen.
+    counts 429 answers seen; ``replayed`` counts writes the API answered with the stored
+    answer of an earlier request with the same Idempotency-Key (``Idempotent-Replayed``)
+    and did not apply again, other than this client's own retries of a lost answer.
     """
 
     requests: int = 0
@@ -24,6 +26,7 @@ class Counters:
     throttled_seconds: float = 0.0
     retry_wait_seconds: float = 0.0
     rate_limited: int = 0
+    replayed: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, **amounts: float) -> None:
@@ -46,6 +49,7 @@ class Counters:
                 self.throttled_seconds,
                 self.retry_wait_seconds,
                 self.rate_limited,
+                self.replayed,
             )
 
     def __sub__(self, earlier: Counters) -> Counters:
@@ -57,6 +61,7 @@ class Counters:
             now.throttled_seconds - earlier.throttled_seconds,
             now.retry_wait_seconds - earlier.retry_wait_seconds,
             now.rate_limited - earlier.rate_limited,
+            now.replayed - earlier.replayed,
         )
 
     @property
@@ -73,4 +78,5 @@ class Counters:
                 "throttled_seconds": round(self.throttled_seconds, 3),
                 "retry_wait_seconds": round(self.retry_wait_seconds, 3),
                 "rate_limited": self.rate_limited,
+                "replayed": self.replayed,
             }

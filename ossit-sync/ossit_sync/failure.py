@@ -11,6 +11,8 @@ import logging
 import sys
 from typing import NoReturn
 
+from ossit_sync.stopping import finished, whole
+
 
 def one_line(text: str) -> str:
     """``text`` with its whitespace (line ends included) folded into single spaces."""
@@ -28,7 +30,12 @@ def refused_key(status_code: int) -> str:
 
 
 def fail(logger: logging.Logger, headline: str, exc: BaseException, message: str) -> NoReturn:
-    """Log ``exc`` in detail at DEBUG, then ``headline: message`` on one line; exit 1."""
-    logger.debug("What failed, in detail", exc_info=exc)
-    logger.error("%s: %s", headline, one_line(message))
+    """Log ``exc`` in detail at DEBUG, then ``headline: message`` on one line; exit 1.
+
+    A stop signal meanwhile neither cuts that line short nor changes the exit status.
+    """
+    with whole():
+        logger.debug("What failed, in detail", exc_info=exc)
+        logger.error("%s: %s", headline, one_line(message))
+        finished(failed=True)
     sys.exit(1)

@@ -40,8 +40,9 @@ from ossit_airbyte.spec import connection_specification
 from ossit_client import OssitClient
 from ossit_client.settings import connection_setting_errors
 from ossit_schemas import RECORD_TYPES, stream_schema
-from ossit_sync.reading import KindReader, ReadOptions
+from ossit_sync.reading import ForeignStateError, KindReader, ReadOptions
 from ossit_sync.reading.settings import READ_SETTINGS, read_setting_errors
+from ossit_sync.stopping import whole
 
 from source_ossit.state import StreamState
 
@@ -167,13 +168,13 @@ class _Run:
         write(stream_status(name, AirbyteStreamStatus.STARTED))
         try:
             incremental = stream.sync_mode == SyncMode.incremental
-            self._read(name, StreamState(saved) if incremental else None)
+            self._read(name, saved if incremental else None)
         except Exception as exc:
             write(stream_status(name, AirbyteStreamStatus.INCOMPLETE))
             raise StreamReadError(name, exc) from exc
         write(stream_status(name, AirbyteStreamStatus.COMPLETE))
 
-    def _read(self, name: str, state: StreamState | None) -> None:
+    def _read(self, name: str, saved: dict[str, Any] | None) -> None:
         """Every page of every sequence of the stream; after each, incrementally, a STATE.
 
         ``state`` None is a full refresh: from the start date, no bookmark, one STATE at the
@@ -181,26 +182,30 @@ class _Run:
         incremental read that finds nothing new passes its saved state on once.
         """
         reader = KindReader(lambda: self.client, name, self.options)
+        state = None if saved is None else StreamState(saved, reader)
         write, write_lines = self.writer.write, self.writer.write_lines
         running = False
         total = 0
         for group in reader.partitions or (None,):
             if state is None:
-                start = StreamState({}).start(group, self.start_date)
+                start = StreamState({}, reader).start(group, self.start_date)
             else:
                 try:
                     start = state.start(group, self.start_date)
+                except ForeignStateError as exc:
+                    raise ConfigError(str(exc)) from None
                 except ValueError as exc:
                     raise ConfigError(f"state of stream '{name}': {exc}") from None
             for page in reader.pages(group, start):
                 if not running:
                     write(stream_status(name, AirbyteStreamStatus.RUNNING))
                     running = True
-                write_lines(record_lines(name, page.records, now_ms()))
-                total += len(page.records)
-                if state is not None:
-                    state.advance(group, page.position)
-                    write(stream_state(name, state.blob(), len(page.records)))
+                with whole():  # a stop signal waits for the page and its STATE
+                    write_lines(record_lines(name, page.records, now_ms()))
+                    total += len(page.records)
+                    if state is not None:
+                        state.advance(group, page.position)
+                        write(stream_state(name, state.blob(), len(page.records)))
         if state is None:
             write(stream_state(name, {}, total))
         elif not running:  # nothing new: the saved state again, so every sync ends with one

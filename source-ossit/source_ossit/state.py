@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ossit_sync.reading import Position, Start, api_timestamp, later, resume
+from ossit_sync.reading import (
+    STATE_ORIGIN,
+    KindReader,
+    Position,
+    Start,
+    api_timestamp,
+    later,
+)
 
 BOOKMARK = "updated_at"
 NEXT_PAGE = "next_page"
@@ -23,9 +30,12 @@ GROUPS = "groups"
 
 
 class StreamState:
-    """The positions of one stream's sequences, as saved and as read so far."""
+    """The positions of one stream's sequences, as saved and as read so far, and the origin
+    (domain and server) they were read from (see ``ossit_sync.reading.ownership``)."""
 
-    def __init__(self, saved: dict[str, Any]) -> None:
+    def __init__(self, saved: dict[str, Any], reader: KindReader) -> None:
+        self._reader = reader
+        self._origin = saved.get(STATE_ORIGIN)
         groups = saved.get(GROUPS)
         self._groups: dict[str, dict[str, Any]] = {
             name: part
@@ -35,7 +45,10 @@ class StreamState:
         self._whole = {key: saved[key] for key in (BOOKMARK, NEXT_PAGE) if key in saved}
 
     def start(self, group: str | None, start_date: str | None) -> Start:
-        """Where the sequence of ``group`` (None: the whole kind) starts."""
+        """Where the sequence of ``group`` (None: the whole kind) starts.
+
+        A state of another domain or server is refused (``ForeignStateError``).
+        """
         if group is None:
             part = self._whole
         else:  # the whole kind's cursor continues another sequence: never a group's
@@ -48,12 +61,19 @@ class StreamState:
                 api_timestamp(bookmark)
             except ValueError:
                 raise ValueError(f"bookmark {bookmark!r} is not a timestamp") from None
-        return resume(later(bookmark, start_date), bookmark, part.get(NEXT_PAGE))
+        return self._reader.start(
+            group,
+            later(bookmark, start_date),
+            {**part, STATE_ORIGIN: self._origin},
+            bookmark=bookmark,
+            cursor_key=NEXT_PAGE,
+            origin_key=STATE_ORIGIN,
+        )
 
     def advance(self, group: str | None, position: Position) -> None:
         """Record that the sequence of ``group`` has read up to ``position``."""
         part: dict[str, Any] = {BOOKMARK: position.bookmark}
-        if (next_page := position.to_state()) is not None:
+        if (next_page := position.to_state(self._reader.signer)) is not None:
             part[NEXT_PAGE] = next_page
         if group is None:
             self._whole = part
@@ -61,8 +81,9 @@ class StreamState:
             self._groups[group] = part
 
     def blob(self) -> dict[str, Any]:
-        """The state to save now."""
+        """The state to save now, with the origin it belongs to."""
+        origin = {STATE_ORIGIN: str(self._reader.origin)}
         if self._groups:
             whole = {BOOKMARK: self._whole[BOOKMARK]} if self._whole.get(BOOKMARK) else {}
-            return {**whole, GROUPS: dict(self._groups)}
-        return dict(self._whole)
+            return {**origin, **whole, GROUPS: dict(self._groups)}
+        return {**origin, **self._whole}

@@ -1,11 +1,11 @@
 """Every use of singer-sdk internals in tap-ossit, in one place, each guarded.
 
-The SDK has no public hook for writing a page of records at once, or for moving a
-partition's state to a position it did not compute itself. Each private SDK function
-replaced or called here is listed in ``REPLACED`` with the hash of its source in the
-singer-sdk version this was written against; ``tests/test_sdk_guard.py`` fails when the
-SDK changes one, so an upgrade is a deliberate review of this file, never a silent
-change of behaviour.
+The SDK has no public hook for writing a page of records at once, for moving a
+partition's state to a position it did not compute itself, or for leaving the process's
+signals to the command line. Each private SDK function replaced or called here is
+listed in ``REPLACED`` with the hash of its source in the singer-sdk version this was
+written against; ``tests/test_sdk_guard.py`` fails when the SDK changes one, so an
+upgrade is a deliberate review of this file, never a silent change of behaviour.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import abc
 import contextlib
 import typing as t
 
-from ossit_sync.reading import Page, Position
-from singer_sdk import Stream
+from ossit_sync.reading import STATE_ORIGIN, KindReader, Page, Position
+from ossit_sync.stopping import whole
+from singer_sdk import Stream, Tap
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.mapper import RemoveRecordTransform, SameRecordTransform
@@ -37,6 +38,7 @@ REPLACED: dict[str, str] = {
     # replaced
     "singer_sdk.streams.core:Stream._sync_records": "8928dc7f50e9bf57",
     "singer_sdk.tap_base:Tap.streams": "5fc6b7f1f5dc0e3e",
+    "singer_sdk.plugin_base:PluginBase._setup_signal_handlers": "eb4287001bdd7d19",
     # called
     "singer_sdk.streams.core:Stream._increment_stream_state": "cabc0edb2fd4f000",
     "singer_sdk.streams.core:Stream._write_starting_replication_value": "0a24e5d05cd5353c",
@@ -52,8 +54,22 @@ CURSOR_STATE_KEY = "next_page"
 """Where a partition's state keeps the cursor of its next page (see `Position`)."""
 
 
+class SdkTap(Tap):
+    """A Tap whose objects leave the process's signals alone."""
+
+    def _setup_signal_handlers(self) -> None:
+        """None: the SDK takes SIGTERM and SIGINT over whenever a Tap object is made.
+
+        Its handler writes a STATE and exits 0 wherever the signal lands, inside a page
+        of records too. The command line installs ours instead (``TapOssit.invoke``), and
+        a tap object made in another program changes nothing of that program.
+        """
+
+
 class PagedStream(Stream):
     """A stream synced a page at a time: one write, one bookmark, one STATE per page."""
+
+    reader: KindReader
 
     def _contexts(self, context: types.Context | None) -> list[types.Context | None]:
         """The partitions a sync of `context` covers: itself, or every partition."""
@@ -116,9 +132,11 @@ class PagedStream(Stream):
         It keeps the SDK's contract (partitions, starting value, selection, stream maps,
         record limit of dry runs, sorted bookmarks, final STATE) for streams without
         child streams. A partition's position moves only after its page's records are
-        written AND handed to the caller, so every STATE is safe to resume from: in
-        BATCH mode (`write_messages=False`) the caller is the SDK's batcher, and a STATE
-        then never covers records that are not yet in a batch file it has announced.
+        written, so every STATE is safe to resume from: in BATCH mode
+        (`write_messages=False`) only once they are handed to the caller, the SDK's
+        batcher, so a STATE never covers records not yet in a batch file it has announced.
+        A page, its new position and its STATE are written as one (`stopping.whole`): a
+        stop signal ends the run after them, never inside the page.
         """
         outputs = self._outputs()
         limit = self.ABORT_AT_RECORD_COUNT
@@ -136,14 +154,18 @@ class PagedStream(Stream):
                     if over_limit:
                         records = records[: limit - count]  # type: ignore[operator]
                         position = Position(records[-1]["updated_at"] if records else None)
-                    if records and write_messages:
-                        self._write_page(records, outputs)
+                    if write_messages:
+                        # A stop signal waits for the page and its STATE (ossit_sync.stopping).
+                        with whole():
+                            if records:
+                                self._write_page(records, outputs)
+                            self._advance(partition, position)
+                            self._write_state_message()
                     count += len(records)
                     record_counter.increment(len(records))
                     yield from records
-                    self._advance(partition, position)
-                    if write_messages:
-                        self._write_state_message()
+                    if not write_messages:
+                        self._advance(partition, position)
                     if over_limit:
                         self._check_max_record_limit(current_record_index=count)
                 if partition is not None:
@@ -164,7 +186,8 @@ class PagedStream(Stream):
         # A cursor is kept tied to its bookmark (see `reader.Position`), so one that a
         # merge of states lets outlive its bookmark is ignored, never followed.
         state = self.get_context_state(context)
-        if (saved := position.to_state()) is None:
+        state[STATE_ORIGIN] = str(self.reader.origin)
+        if (saved := position.to_state(self.reader.signer)) is None:
             state.pop(CURSOR_STATE_KEY, None)
         else:
             state[CURSOR_STATE_KEY] = saved

@@ -17,7 +17,7 @@ import typing as t
 from ossit_client import AuthenticationError, PermissionDeniedError
 from ossit_schemas import stream_schema
 from ossit_sync.failure import refused_key
-from ossit_sync.reading import KindReader, Page, ReadOptions, resume
+from ossit_sync.reading import STATE_ORIGIN, KindReader, Page, ReadOptions
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
@@ -94,13 +94,19 @@ class OssitStream(PagedStream):
     def _read(self, context: types.Context | None) -> Iterator[Page]:
         """Pages of records to emit from the partition's saved position, each with its own."""
         state = self.get_context_state(context)
-        start = resume(
-            self.get_starting_replication_key_value(context),
-            state.get("replication_key_value"),
-            state.get(CURSOR_STATE_KEY),
-        )
+        group = context["group"] if context else None
         try:
-            for page in self.reader.pages(context["group"] if context else None, start):
+            start = self.reader.start(
+                group,
+                self.get_starting_replication_key_value(context),
+                state,
+                bookmark=state.get("replication_key_value"),
+                cursor_key=CURSOR_STATE_KEY,
+                origin_key=STATE_ORIGIN,
+            )
+            if start.position.bookmark is not None and "replication_key_value" in state:
+                state[STATE_ORIGIN] = str(self.reader.origin)  # checked: this domain's own
+            for page in self.reader.pages(group, start):
                 if self.add_sdc_deleted_at:
                     for record in page.records:
                         record[SDC_DELETED_AT] = record["deleted_at"]

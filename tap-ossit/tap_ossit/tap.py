@@ -19,10 +19,19 @@ from ossit_client.settings import connection_setting_errors, settings_schema
 from ossit_schemas import RECORD_TYPES
 from ossit_sync.failure import describe, fail
 from ossit_sync.reading.settings import READ_SETTINGS, read_setting_errors
-from singer_sdk import Stream, Tap
+from ossit_sync.stopping import (
+    Stopped,
+    broken_pipe,
+    discard_output,
+    finished,
+    stop_on_signals,
+)
+from singer_sdk import Stream
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from tap_ossit._sdk import SdkTap
+from tap_ossit.state import check_state
 from tap_ossit.streams import STREAMS
 from tap_ossit.writer import PageWriter
 
@@ -62,6 +71,9 @@ CONFIG_SCHEMA = settings_schema({**READ_SETTINGS, **_OWN_SETTINGS["properties"]}
 STOPPED = "tap-ossit stopped"
 """How the last line of a failed run starts."""
 
+READER_GONE = "its standard output was closed before the end of the run (broken pipe)"
+RESUME = "the last STATE it wrote is safe to resume from"
+
 
 def _setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """Checks JSON Schema cannot express; each message names its setting."""
@@ -86,7 +98,7 @@ def _chosen_replication_methods(catalog: object) -> dict[str, str]:
     }
 
 
-class TapOssit(Tap):
+class TapOssit(SdkTap):
     """Singer tap for Ossit: statistic groups, statistics, series points and intervals."""
 
     # One line: `--about` shows this docstring as the tap's description, inside a template
@@ -103,13 +115,23 @@ class TapOssit(Tap):
         The SDK logs a traceback after the message (and, for settings, a bare "Config
         validation failed" last), which buries what an operator must read; the
         traceback is kept for ``TAP_OSSIT_LOGLEVEL=debug`` (or ``LOGLEVEL=debug``).
+        SIGTERM and SIGINT stop the run after the page being written and its STATE
+        (``ossit_sync.stopping``), and a reader of standard output that goes away
+        stops it too: both are failures, for the run did not read everything.
         """
         try:
+            stop_on_signals()
             super().invoke(*args, **kwargs)
+            finished()
         except ConfigValidationError as exc:
             fail(cls.logger, STOPPED, exc, "invalid setting: " + "; ".join(exc.errors))
+        except Stopped as exc:
+            fail(cls.logger, STOPPED, exc, f"{exc.signal_name} received; {RESUME}")
         except Exception as exc:
-            fail(cls.logger, STOPPED, exc, describe(exc))
+            if not broken_pipe(exc):
+                fail(cls.logger, STOPPED, exc, describe(exc))
+            discard_output()
+            fail(cls.logger, STOPPED, exc, READER_GONE)
 
     def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
         """The SDK's setup; then, unless told not to, what JSON Schema cannot check.
@@ -117,6 +139,8 @@ class TapOssit(Tap):
         All before any request: a bad setting stops the run naming it.
         """
         self.replication_methods = _chosen_replication_methods(kwargs.get("catalog"))
+        if kwargs.get("state") is not None:
+            check_state(kwargs["state"])
         super().__init__(*args, validate_config=validate_config, **kwargs)
         if validate_config and (errors := _setting_errors(self.config)):
             raise ConfigValidationError(

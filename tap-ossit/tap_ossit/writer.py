@@ -4,6 +4,9 @@ The SDK writes (and flushes) one RECORD message at a time, building a message
 object and a timestamp for each. A page of Ossit records shares its stream, its
 version and its extraction time, so the whole page is encoded in one msgspec call
 and handed to stdout in one write: the per-record cost is one small dict.
+
+Every write is whole: a stop signal waits for its end (``ossit_sync.stopping``), so
+standard output never ends inside a line.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import sys
 import typing as t
 
 import msgspec.json
+from ossit_sync.stopping import whole, write_all
 from singer_sdk.contrib.msgspec import MsgSpecWriter, enc_hook
+from singer_sdk.singerlib import Message
 
 _encoder = msgspec.json.Encoder(enc_hook=enc_hook, decimal_format="number")
 
@@ -48,6 +53,10 @@ class PageWriter(MsgSpecWriter):
                 for record in records
             ]
         # `sys.stdout` is looked up on every call: test runners swap it for a buffer.
-        out = sys.stdout.buffer
-        out.write(_encoder.encode_lines(messages))
-        out.flush()
+        with whole():
+            write_all(sys.stdout.buffer, _encoder.encode_lines(messages))
+
+    def write_message(self, message: Message) -> None:
+        """Write one message (SCHEMA, STATE...), whole."""
+        with whole():
+            write_all(sys.stdout.buffer, self.format_message(message))

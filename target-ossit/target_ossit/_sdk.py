@@ -3,21 +3,20 @@
 The SDK has no public hook for what these do: validate records with a compiled
 validator, hand records to the loader without the per-record copy, cut batches at every
 STATE and never by age, refuse BATCH messages, release states through the loader, and
-end a SIGTERM with a non-zero exit. Each private method replaced here is listed in
-``REPLACED`` with the hash of its source in the singer-sdk version this was written
-against; ``tests/test_sdk_guard.py`` fails when the SDK changes one, so an
+leave the process's signals to the command line. Each private method replaced here is
+listed in ``REPLACED`` with the hash of its source in the singer-sdk version this was
+written against; ``tests/test_sdk_guard.py`` fails when the SDK changes one, so an
 upgrade is a deliberate review of this file, never a silent change of behaviour.
 """
 
 from __future__ import annotations
 
 import copy
-import signal
-from types import FrameType
 from typing import TYPE_CHECKING, Any, cast
 
 from ossit_sync import loading
 from ossit_sync.loading import RecordValidator
+from ossit_sync.stopping import whole
 from singer_sdk.mapper import SameRecordTransform, StreamMap
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
@@ -47,7 +46,7 @@ REPLACED: dict[str, str] = {
     "singer_sdk.target_base:Target._process_batch_message": "f26fbe519745daf2",
     "singer_sdk.target_base:Target._process_state_message": "e27158e2b1e7ea6d",
     "singer_sdk.target_base:Target._handle_max_record_age": "5762750ab1035404",
-    "singer_sdk.target_base:Target._handle_termination": "0d610b822293792b",
+    "singer_sdk.plugin_base:PluginBase._setup_signal_handlers": "eb4287001bdd7d19",
     # relied on: writes the latest state through _write_state_message after draining
     "singer_sdk.target_base:Target.drain_all": "1da0109210d345c4",
 }
@@ -137,8 +136,21 @@ class SdkTarget(Target):
         return self.reader.line_number
 
     def write_state(self, state: dict[str, Any]) -> None:
-        """Pass a state on (to stdout), as the SDK does; called once it is safe."""
-        super()._write_state_message(state)
+        """Pass a state on (to stdout), as the SDK does; called once it is safe.
+
+        Whole: a stop signal waits for the end of the line (``ossit_sync.stopping``).
+        """
+        with whole():
+            super()._write_state_message(state)
+
+    def _setup_signal_handlers(self) -> None:
+        """None: the SDK takes SIGTERM and SIGINT over whenever a Target object is made.
+
+        Its handler drains the sinks wherever the signal lands (inside a batch being
+        handed over too) and exits 0. The command line installs ours instead
+        (``TargetOssit.invoke``), and a target object made in another program changes
+        nothing of that program.
+        """
 
     def _write_state_message(self, state: dict) -> None:
         # The SDK's drain_all writes the latest state once it has handed every sink's
@@ -191,28 +203,6 @@ class SdkTarget(Target):
 
     def _handle_max_record_age(self) -> None:
         """Never drain by age: batch boundaries depend on the input alone (see ``loader``)."""
-
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """On SIGTERM/SIGINT, send what is safe to send, pass on the last state, exit 1.
-
-        The input was not read to its end, so the run did not load it: a zero exit
-        would tell an orchestrator the load is complete and no resume is needed.
-        """
-        self.loader.hold_back_unsafe_tail()
-        self.logger.info("Received termination signal %d, draining all sinks...", signum)
-        self.drain_all(is_endofpipe=True)
-        self.loader.finish()
-        name = signal.Signals(signum).name
-        msg = (
-            f"stopped by {name} at input line {self.line_number} before the "
-            "end of the input; what the last state passed on covers is loaded: resume from "
-            "that state"
-        )
-        raise TerminatedError(msg)
-
-
-class TerminatedError(BaseException):
-    """A termination signal stopped the run (not an ``Exception``: no input line is to blame)."""
 
 
 def _passes_through(maps: list[StreamMap], stream_name: str) -> bool:

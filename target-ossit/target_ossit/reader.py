@@ -4,6 +4,10 @@ The SDK's reader neither knows which line it is on nor parses quickly (``json`` 
 ``Decimal`` floats).  This one keeps the line number where the target and its sinks
 can read it, turns any error raised while handling a line into an ``InputError`` that
 names that line, and parses with ``orjson`` (about 1 µs for a point record).
+
+A stop signal (``ossit_sync.stopping``) never lands inside the handling of a line: it
+ends the input between two lines (or while waiting for one), as if the input ended
+there, and the target then fails the run (``stopped``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 import orjson
+from ossit_sync.stopping import Stopped, whole
 from singer_sdk.io_base import GenericSingerReader
 
 from target_ossit.errors import InputError, InvalidLineError, located
@@ -28,6 +33,8 @@ class NumberedSingerReader(GenericSingerReader[str]):
         """1-based number of the line being handled (0 before the first)."""
         self.on_error: Callable[[], None] | None = None
         """Called when handling a line failed, before the error propagates."""
+        self.stopped: Stopped | None = None
+        """The stop signal that ended the input early, if one did."""
 
     @property
     def default_input(self) -> IO[str]:
@@ -51,30 +58,41 @@ class NumberedSingerReader(GenericSingerReader[str]):
         file_input: IO[str] | None,
         callbacks: dict[str, Callable[[dict], None]],
     ) -> Counter[str]:
-        """Dispatch every message to its callback; errors come out located by line."""
+        """Dispatch every message to its callback; errors come out located by line.
+
+        A stop signal ends the input after the line being handled (``stopped``).
+        """
         counts: Counter[str] = Counter()
-        for number, line in enumerate(file_input or self.default_input, start=1):
-            self.line_number = number
-            if line.isspace():
-                continue
-            message: dict[str, Any] | None = None
-            try:
-                message = self.deserialize_json(line)
-                message_type = message.get("type")
-                callback = callbacks.get(message_type)  # type: ignore[arg-type]
-                if callback is None:
-                    self._process_unknown_message(message)
-                else:
-                    callback(message)
-            except InputError as exc:
-                exc.locate(line=number, stream=_stream_of(message))
-                self._failed()
-                raise
-            except Exception as exc:
-                self._failed()
-                raise located(exc, line=number, stream=_stream_of(message)) from exc
-            counts[message_type] += 1  # type: ignore[index]
+        try:
+            for number, line in enumerate(file_input or self.default_input, start=1):
+                self.line_number = number
+                if line.isspace():
+                    continue
+                with whole():
+                    counts[self._handle(line, number, callbacks)] += 1
+        except Stopped as stop:
+            self.stopped = stop
         return counts
+
+    def _handle(self, line: str, number: int, callbacks: dict[str, Callable[[dict], None]]) -> str:
+        """Dispatch one message; its type."""
+        message: dict[str, Any] | None = None
+        try:
+            message = self.deserialize_json(line)
+            message_type = message.get("type")
+            callback = callbacks.get(message_type)  # type: ignore[arg-type]
+            if callback is None:
+                self._process_unknown_message(message)
+            else:
+                callback(message)
+        except InputError as exc:
+            exc.locate(line=number, stream=_stream_of(message))
+            self._failed()
+            raise
+        except Exception as exc:
+            self._failed()
+            raise located(exc, line=number, stream=_stream_of(message)) from exc
+        return message_type  # type: ignore[return-value]
 
     def _failed(self) -> None:
         if self.on_error is not None:

@@ -16,9 +16,16 @@ from ossit_client.settings import connection_setting_errors, settings_schema
 from ossit_sync.failure import describe, fail
 from ossit_sync.loading import BatchLoader, held_back_error
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
+from ossit_sync.stopping import (
+    Stopped,
+    broken_pipe,
+    discard_output,
+    finished,
+    stop_on_signals,
+)
 from singer_sdk.exceptions import ConfigValidationError
 
-from target_ossit._sdk import SdkTarget, TerminatedError
+from target_ossit._sdk import SdkTarget
 from target_ossit.reader import NumberedSingerReader
 from target_ossit.sinks import SINKS, OssitSink
 
@@ -67,14 +74,24 @@ class TargetOssit(SdkTarget):
         """Run the target; any failure ends in one readable line and a non-zero exit.
 
         The traceback is only logged at DEBUG level (``TARGET_OSSIT_LOGLEVEL=debug`` or
-        ``LOGLEVEL=debug``); see ``ossit_sync.failure``.
+        ``LOGLEVEL=debug``); see ``ossit_sync.failure``. SIGTERM and SIGINT end the
+        input between two lines (``reader``); a second one, or one while the end of
+        the input is being sent, stops the run at once. Either is a failure: the input
+        was not all loaded.
         """
         try:
+            stop_on_signals()
             super().invoke(*args, **kwargs)
+            finished()
         except ConfigValidationError as exc:
             fail(cls.logger, FAILED, exc, "invalid configuration: " + "; ".join(exc.errors))
-        except (Exception, TerminatedError) as exc:
-            fail(cls.logger, FAILED, exc, describe(exc))
+        except Stopped as exc:
+            fail(cls.logger, FAILED, exc, f"{exc} before the end of the input; {RESUME}")
+        except Exception as exc:
+            if not broken_pipe(exc):
+                fail(cls.logger, FAILED, exc, describe(exc))
+            discard_output()
+            fail(cls.logger, FAILED, exc, READER_GONE)
 
     @cached_property
     def batch_size(self) -> int:
@@ -92,15 +109,22 @@ class TargetOssit(SdkTarget):
 
         Add records after the last STATE (a tap ends with a STATE, so such input was
         probably cut short) are left to the resume (see ``BatchLoader.finish``), and the
-        run fails so that the resume happens.
+        run fails so that the resume happens. So does input a stop signal ended early.
         """
         try:
             held_back = self.loader.hold_back_unsafe_tail()
             super().process_endofpipe()
             self.loader.finish()
+            if (stop := self.reader.stopped) is not None:
+                raise StoppedEarly(
+                    f"{stop} after input line {self.line_number}, before the end of the "
+                    f"input; {RESUME}"
+                ) from stop
             if held_back:
                 raise held_back_error(held_back)
         finally:
+            for notice in self.loader.report.notices():
+                self.logger.warning("%s", notice)
             self.loader.close()
             if "client" in self.__dict__:
                 self.client.close()
@@ -108,6 +132,13 @@ class TargetOssit(SdkTarget):
 
 FAILED = "target-ossit failed"
 """How the last line of a failed run starts."""
+
+RESUME = "what the last state passed on covers is loaded: resume from that state"
+READER_GONE = "its standard output was closed before the end of the run (broken pipe)"
+
+
+class StoppedEarly(Exception):
+    """A stop signal ended the input early; what came before it is loaded."""
 
 
 class SettingsError(Exception):

@@ -148,15 +148,18 @@ def configured_catalog(
     destination_sync_mode: str = "append_dedup",
     schemas: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A configured catalog of ``streams`` (schemas: the source's, unless given)."""
-    from ossit_schemas import record_schema
+    """A configured catalog of ``streams`` (schemas: the ones source-ossit discovers, unless
+    given)."""
+    from source_ossit.source import catalog
+
+    discovered = {stream.name: stream.json_schema for stream in catalog().streams}
 
     return {
         "streams": [
             {
                 "stream": {
                     "name": name,
-                    "json_schema": (schemas or {}).get(name) or record_schema(name),
+                    "json_schema": (schemas or {}).get(name) or discovered[name],
                     "supported_sync_modes": ["full_refresh", "incremental"],
                     "source_defined_cursor": True,
                     "default_cursor_field": ["updated_at"],

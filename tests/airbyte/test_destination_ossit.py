@@ -110,11 +110,11 @@ def _natural_key(kind: str, record: dict[str, Any]) -> Any:
         return (record["group"], record["name"])
     if kind == "points":
         return (record["group"], record["statistic"], record["reference_date"])
-    # An interval copied without an external id carries its source's id as one.
-    return record.get("external_id") or record["id"]
+    return record["external_id"]  # the generated intervals all have one
 
 
 _DIFFER_ACROSS_DOMAINS = {
+    "_ossit_origin",
     "id",
     "group_id",
     "statistic_id",
@@ -704,9 +704,20 @@ def test_an_add_load_written_twice_applies_each_value_once(
 
     assert _points(b) == totals
     assert first.states == second.states == messages.state_messages
+    # ... and never silently: the run's last LOG lines say so, per stream, and what to change
+    logs = [m["log"]["message"] for m in second.of_type("LOG")]
+    assert not any(
+        "replays" in line for line in (m["log"]["message"] for m in first.of_type("LOG"))
+    )
+    (said,) = [line for line in logs[-3:] if "answered by the API as replays" in line]
+    assert "stream 'kpis': 9 batch(es) (36 items)" in said  # 3 segments of 5 + 5 + 2
+    assert "give each load its own load_id" in said
     # A new load (its own load_id) applies the same increments again: the check above can fail.
     _kpi_write(files, sandbox, domain_key, messages.lines, load_id="load-2")
     assert _points(b) == {key: 2 * value for key, value in totals.items()}
+    # So does a run without load_id: each run is a load of its own.
+    _kpi_write(files, sandbox, domain_key, messages.lines)
+    assert _points(b) == {key: 3 * value for key, value in totals.items()}
 
 
 def test_an_add_load_resumed_after_its_second_state_applies_each_value_once(
@@ -716,9 +727,9 @@ def test_an_add_load_resumed_after_its_second_state_applies_each_value_once(
     states = [n for n, line in enumerate(messages.lines, start=1) if '"STATE"' in line]
     cut = messages.lines[: states[1]]
 
-    stopped = _kpi_write(files, sandbox, domain_key, cut)
+    stopped = _kpi_write(files, sandbox, domain_key, cut, load_id="kpis-1")
     assert stopped.states == messages.state_messages[:2]
-    resumed = _kpi_write(files, sandbox, domain_key, messages.lines)
+    resumed = _kpi_write(files, sandbox, domain_key, messages.lines, load_id="kpis-1")
 
     assert resumed.states == messages.state_messages
     assert _points(_client(sandbox, domain_key, clients)) == totals

@@ -17,7 +17,7 @@ from airbyte_runs import STREAM_NAMES, Files, Run, configured_catalog, run_conne
 from ossit_client import OssitClient
 from ossit_client.settings import CONNECTION_SETTINGS
 from ossit_sandbox.launcher import SandboxServer
-from ossit_schemas import record_schema
+from ossit_schemas import stream_schema
 from ossit_sync.reading.settings import READ_SETTINGS
 
 SOURCE = "source-ossit"
@@ -120,7 +120,7 @@ def test_discover_offers_the_four_kinds_incremental_on_updated_at(
 
     assert [s["name"] for s in streams] == list(STREAM_NAMES)
     for stream in streams:
-        assert stream["json_schema"] == record_schema(stream["name"])
+        assert stream["json_schema"] == stream_schema(stream["name"])
         assert stream["supported_sync_modes"] == ["full_refresh", "incremental"]
         assert stream["source_defined_cursor"] is True
         assert stream["default_cursor_field"] == ["updated_at"]
@@ -410,3 +410,81 @@ def test_start_date_bounds_a_first_read_and_a_later_bookmark_wins_over_it(
     # A start date past the state: the start date decides.
     later = read(files, {**config, "start_date": "2999-01-01T00:00:00Z"}, state=first.last_states())
     assert later.counts() == dict.fromkeys(STREAM_NAMES, 0)
+
+
+def _with_blob(states: list[dict[str, Any]], change: Any) -> list[dict[str, Any]]:
+    """The states, each stream's blob changed by ``change(blob)`` (a copy)."""
+    changed = json.loads(json.dumps(states))
+    for state in changed:
+        change(state["stream"]["stream_state"])
+    return changed
+
+
+def test_every_state_and_record_names_its_origin_and_a_foreign_state_is_refused(
+    sandbox: SandboxServer, domain_key: str, files: Files, config: dict[str, Any], domain: Any
+) -> None:
+    first = read(files, config)
+    origins = {s["stream"]["stream_state"]["origin"] for s in first.states}
+    assert len(origins) == 1 and next(iter(origins)).endswith("@" + sandbox.base_url)
+    assert {r["_ossit_origin"] for rs in first.records.values() for r in rs} == origins
+    other = sandbox.create_domain("source-ossit: the key changed")
+    sandbox.generate(other, groups=1, statistics=1, days=3, intervals=1, seed=1)
+    other_config = {**config, "domain_key": other}
+
+    args = [
+        "read",
+        "--config",
+        files.json(other_config),
+        "--catalog",
+        files.json(configured_catalog()),
+    ]
+    run = run_connector(SOURCE, *args, "--state", files.json(first.last_states()), secrets=(other,))
+
+    assert run.returncode == 1
+    assert not any(run.records.values())
+    (error,) = run.errors
+    assert error["failure_type"] == "config_error"
+    assert "a state belongs to one domain" in error["message"]
+    assert "clear the state" in error["message"]
+    # under another spelling of the same server's URL, the state is this domain's own
+    localhost = {**config, "base_url": sandbox.base_url.replace("127.0.0.1", "localhost")}
+    assert read(files, localhost, state=first.last_states()).counts() == dict.fromkeys(
+        STREAM_NAMES, 0
+    )
+
+
+def test_a_future_bookmark_is_refused_and_a_forged_cursor_never_followed(
+    sandbox: SandboxServer, domain_key: str, files: Files, config: dict[str, Any], domain: Any
+) -> None:
+    first = read(files, config)
+    future = _with_blob(
+        first.last_states(), lambda blob: blob.update(updated_at="2099-01-01T00:00:00Z")
+    )
+    args = ["read", "--config", files.json(config), "--catalog", files.json(configured_catalog())]
+
+    run = run_connector(SOURCE, *args, "--state", files.json(future), secrets=(domain_key,))
+
+    assert run.returncode == 1
+    (error,) = run.errors
+    assert error["failure_type"] == "config_error"
+    assert "later than the server's present" in error["message"]
+
+    with OssitClient(domain_key, base_url=sandbox.base_url) as api:
+        api.points.batch(
+            [{"group": "later", "statistic": "s", "reference_date": "2026-01-01", "value": 1}],
+            create_missing=True,
+        )
+
+    def forge(blob: dict[str, Any]) -> None:
+        blob["next_page"] = {"after": blob["updated_at"], "cursor": "ZZZZ", "signature": "0" * 32}
+
+    forged = read(files, config, state=_with_blob(first.last_states(), forge))
+    assert forged.counts()["points"] == 1
+
+    def as_written_by_0_2_0(blob: dict[str, Any]) -> None:
+        del blob["origin"]
+        blob["next_page"] = {"after": blob["updated_at"], "cursor": "eyJ4IjoxfQ"}
+
+    old = read(files, config, state=_with_blob(first.last_states(), as_written_by_0_2_0))
+    assert old.counts()["points"] == 1
+    assert all(s["stream"]["stream_state"]["origin"] for s in old.states)

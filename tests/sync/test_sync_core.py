@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ossit_client import OssitClient
+from ossit_client import OssitClient, Signer
 from ossit_sandbox.launcher import SandboxServer
 from ossit_sync.loading import BatchLoader, InvalidRecordError
 from ossit_sync.reading import KindReader, Position, ReadOptions, api_timestamp, resume
@@ -88,17 +88,25 @@ def test_a_record_missing_a_field_of_its_kind_names_it(client: OssitClient) -> N
     assert (caught.value.stream, caught.value.field) == ("kpis", "reference_date")
 
 
-def test_resume_continues_a_saved_cursor_only_from_its_own_bookmark() -> None:
+def test_resume_continues_a_saved_cursor_only_from_its_own_bookmark_signed_by_its_domain() -> None:
+    signer = Signer("http://127.0.0.1:1", "key")
     bookmark = "2026-01-02T03:04:05.000000Z"
-    saved = {"after": bookmark, "cursor": "abc"}
-    assert resume(bookmark, bookmark, saved).position == Position(bookmark, "abc")
-    assert resume(bookmark, bookmark, saved).already_emitted == bookmark
+    saved = Position(bookmark, "abc").to_state(signer)
+    assert resume(bookmark, bookmark, saved, signer).position == Position(bookmark, "abc")
+    assert resume(bookmark, bookmark, saved, signer).already_emitted == bookmark
     later = "2026-02-01T00:00:00+00:00"  # a start date after the bookmark: no cursor
-    assert resume(later, bookmark, saved).position == Position(api_timestamp(later))
-    assert resume(later, bookmark, saved).already_emitted is None
-    stale = {"after": "2020-01-01T00:00:00.000000Z", "cursor": "abc"}
-    assert resume(bookmark, bookmark, stale).position.cursor is None
-    assert resume(None, None, None).position == Position()
+    assert resume(later, bookmark, saved, signer).position == Position(api_timestamp(later))
+    assert resume(later, bookmark, saved, signer).already_emitted is None
+    stale = {**saved, "after": "2020-01-01T00:00:00.000000Z"}
+    assert resume(bookmark, bookmark, stale, signer).position.cursor is None
+    assert resume(None, None, None, signer).position == Position()
+    # unsigned (0.2.0), forged, or signed by another domain: the bookmark alone
+    for forged in (
+        {"after": bookmark, "cursor": "abc"},
+        {**saved, "cursor": "abd"},
+        Position(bookmark, "abc").to_state(Signer("http://127.0.0.1:1", "other key")),
+    ):
+        assert resume(bookmark, bookmark, forged, signer).position == Position(bookmark)
 
 
 def test_the_reader_partitions_by_group_and_filters_the_groups_list(
@@ -115,15 +123,14 @@ def test_the_reader_partitions_by_group_and_filters_the_groups_list(
     read = [
         r["group"]
         for p in points.partitions
-        for page in points.pages(p, resume(None, None, None))
+        for page in points.pages(p, resume(None, None, None, client.signer))
         for r in page.records
     ]
     assert read == ["g3", "g1"]
     groups = KindReader(lambda: client, "statistic_groups", options)
     assert groups.partitions is None
-    names = [
-        r["name"] for page in groups.pages(None, resume(None, None, None)) for r in page.records
-    ]
+    start = resume(None, None, None, client.signer)
+    names = [r["name"] for page in groups.pages(None, start) for r in page.records]
     assert sorted(names) == ["g1", "g3"]
 
 

@@ -13,6 +13,7 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any
 
+from ossit_schemas import ORIGIN_FIELD
 from tap_ossit.tap import TapOssit
 
 STREAM_NAMES = ("statistic_groups", "statistics", "points", "intervals")
@@ -28,14 +29,21 @@ class TapOutput:
     records: dict[str, list[dict[str, Any]]] = field(init=False)
     states: list[dict[str, Any]] = field(init=False)
 
+    origins: set[str] = field(init=False)
+    """The ``_ossit_origin`` of the records (taken out of each: tests compare API fields)."""
+
     def __post_init__(self) -> None:
         self.records = defaultdict(list)
         self.states = []
+        self.origins = set()
         for message in self.messages:
             if message["type"] == "RECORD":
-                self.records[message["stream"]].append(message["record"])
+                record = dict(message["record"])
+                self.origins.add(record.pop(ORIGIN_FIELD))  # every record names its origin
+                self.records[message["stream"]].append(record)
             elif message["type"] == "STATE":
                 self.states.append(message["value"])
+        assert len(self.origins) <= 1, f"records of several origins: {self.origins}"
 
     @property
     def final_state(self) -> dict[str, Any]:

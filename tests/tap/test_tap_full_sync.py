@@ -35,6 +35,7 @@ def test_full_sync_emits_every_record_once_and_ends_on_the_exact_bookmark(
             stream: {
                 "replication_key": "updated_at",
                 "replication_key_value": max(r["updated_at"] for r in records.values()),
+                "origin": next(iter(run.origins)),
             }
             for stream, records in domain.items()
         }

@@ -42,8 +42,8 @@ class SingerFile:
     def schema(
         self, stream: str, schema: dict[str, Any] | None = None, keys: list[str] | None = None
     ) -> int:
-        """A SCHEMA message: by default the Ossit schema of the stream's own kind."""
-        schema = schema if schema is not None else ossit_schemas.record_schema(stream)
+        """A SCHEMA message: by default the schema tap-ossit sends for the stream's own kind."""
+        schema = schema if schema is not None else ossit_schemas.stream_schema(stream)
         message = {"type": "SCHEMA", "stream": stream, "schema": schema}
         return self.add({**message, "key_properties": keys if keys is not None else ["id"]})
 

@@ -10,6 +10,14 @@ import datetime
 from typing import Any
 
 STAMP = "2026-01-01T00:00:00.000000Z"
+SOURCE_DOMAIN = "5eed0000000000000000cafe"
+SOURCE_ORIGIN = f"{SOURCE_DOMAIN}@http://127.0.0.1:1"
+"""The ``_ossit_origin`` of the records the fixtures hold: a domain on another server."""
+
+
+def copied_external_id(source_id: str) -> str:
+    """The external_id a copy gives an interval of ``SOURCE_ORIGIN`` without one."""
+    return f"ossit:{SOURCE_DOMAIN}:{source_id}"
 
 
 def _point(

@@ -20,7 +20,8 @@ from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
 from ossit_sync.loading.replay import batch_key
 
-KPI_SETTINGS = {"stream_kinds": {"kpis": "points"}, "batch_size": 20}
+KPI_SETTINGS = {"stream_kinds": {"kpis": "points"}, "batch_size": 20, "load_id": "kpis-2026-11"}
+"""A load named by ``load_id``: its resumes derive the keys the interrupted run sent."""
 SEGMENT = 50
 """Records between two STATEs: three batches of at most 20."""
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ossit_sandbox.launcher import SandboxServer
+from target_records import SOURCE_ORIGIN, copied_external_id
 
 STAMP = "2026-01-01T00:00:00.000000Z"
 
@@ -55,6 +56,7 @@ def _interval(number: int, group: str, *, end: str | None, deleted: bool = False
         "created_at": STAMP,
         "updated_at": STAMP,
         "deleted_at": STAMP if deleted else None,
+        "_ossit_origin": SOURCE_ORIGIN,
     }
 
 
@@ -141,11 +143,12 @@ def test_a_domain_loads_field_by_field_and_a_second_load_changes_nothing(
     assert units == {key: ("kg", 59 * 1.25) for key in (("g1", "s1"), ("g1", "s2"), ("g2", "s1"))}
     assert len(after_first["points"]) == 180
     intervals = {i["external_id"]: i for i in after_first["intervals"]}
-    assert set(intervals) == {"lot-7", "int_2", "int_3"}  # the source id when it has none
+    copied = {n: copied_external_id(f"int_{n}") for n in (2, 3)}  # named by origin and id
+    assert set(intervals) == {"lot-7", *copied.values()}
     assert intervals["lot-7"]["duration"] == "PT2H30M0S"
     assert intervals["lot-7"]["metadata"] == {"line": 1, "tags": ["a", "b"]}
-    assert intervals["int_2"]["end"] is None
-    assert intervals["int_3"]["statistic"] == "s1"
+    assert intervals[copied[2]]["end"] is None
+    assert intervals[copied[3]]["statistic"] == "s1"
 
 
 def test_tombstones_delete_unless_process_deletes_is_off(

@@ -28,6 +28,7 @@ from singer_sdk.testing.target_tests import (
 )
 from singer_sdk.testing.templates import TargetFileTestTemplate
 from target_ossit.target import TargetOssit
+from target_records import copied_external_id
 
 RESOURCES = Path(__file__).parent / "resources"
 
@@ -59,9 +60,10 @@ class TargetOssitAllKinds(_OssitFileTest):
             ("plant", "output", "2025-05-03"): 3.5,
         }
         intervals = {i["external_id"]: i for i in domain.records("intervals")}
-        assert set(intervals) == {"int_1", "furnace-7"}
-        assert intervals["int_1"]["duration"] == "PT8H0M0S"
-        assert intervals["int_1"]["metadata"] == {"crew": "B"}
+        copied = copied_external_id("int_1")  # no external_id: named by origin and id
+        assert set(intervals) == {copied, "furnace-7"}
+        assert intervals[copied]["duration"] == "PT8H0M0S"
+        assert intervals[copied]["metadata"] == {"crew": "B"}
         last_state = self.runner.state_messages[-1]
         assert last_state == {"bookmarks": {"intervals": "2026-01-01T00:00:00.000000Z"}}
 

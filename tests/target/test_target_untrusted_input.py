@@ -16,6 +16,7 @@ from typing import Any
 
 import ossit_schemas
 import pytest
+from target_records import SOURCE_ORIGIN
 
 DEEP = 300
 
@@ -179,6 +180,7 @@ def test_interval_metadata_too_deep_to_send_names_its_stream_line_and_field(
     singer.state({"points": 3})
     interval = {
         "id": "int_1",
+        "_ossit_origin": SOURCE_ORIGIN,
         "group": "g",
         "type": "run",
         "start": "2025-01-01T00:00:00Z",
@@ -211,7 +213,7 @@ def test_an_unexpected_error_on_the_sender_thread_names_its_batch(
     first = singer.record(
         "intervals",
         {"id": "i1", "group": "g", "type": "run", "start": "2025-01-01T00:00:00Z",
-         "metadata": _deep(DEEP)},
+         "metadata": _deep(DEEP), "_ossit_origin": SOURCE_ORIGIN},
     )  # fmt: skip
     singer.schema("points")
     singer.record("points", point("g", "s", 1, 1.0))

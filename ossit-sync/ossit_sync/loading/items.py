@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from ossit_client import Origin
+from ossit_schemas import ORIGIN_FIELD
 
 from ossit_sync.loading.errors import InvalidRecordError
 
@@ -24,15 +26,19 @@ _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?
 """A number as JSON writes it (RFC 8259 section 6): ASCII digits, no blanks, no ``_``."""
 
 _INTERVAL_OPTIONAL = ("statistic", "name", "end", "metadata")
+DERIVED_PREFIX = "ossit:"
+"""How an ``external_id`` derived for an interval without one begins (see ``interval_identity``)."""
 _STATISTIC_METADATA = ("unit", "description")
 
 
-def shape(kind: str, record: Record, *, stream: str) -> Item:
-    """The API item that writes (or deletes) what ``record`` describes.
+def shape(kind: str, record: Record, *, stream: str, destination: Origin) -> Item:
+    """The API item that writes (or deletes) what ``record`` describes in ``destination``.
 
     A missing field the kind needs is an ``InvalidRecordError`` naming it and ``stream``.
     """
     try:
+        if kind == "intervals":
+            return _interval(record, stream, destination)
         return _SHAPERS[kind](record, stream)
     except KeyError as exc:
         msg = f"a record of kind '{kind}' needs this field"
@@ -94,17 +100,14 @@ def _number(text: str, stream: str) -> float:
     return value
 
 
-def _interval(record: Record, stream: str) -> Item:
-    """An upsert by ``external_id`` (the source's id when it has none), or a delete."""
-    external_id = record.get("external_id") or record.get("id")
-    if not external_id:
-        msg = "an interval needs an external_id (or the id of its source)"
-        raise InvalidRecordError(msg, stream=stream, field="external_id")
+def _interval(record: Record, stream: str, destination: Origin) -> Item:
+    """An upsert of the interval the record names in ``destination``, or a delete."""
+    identity = interval_identity(record, stream, destination)
     group = record["group"]
     if _deleted(record):
-        return {"external_id": external_id, "group": group, "delete": True}
+        return {**identity, "group": group, "delete": True}
     item = {
-        "external_id": external_id,
+        **identity,
         "group": group,
         "type": record["type"],
         "start": record["start"],
@@ -115,6 +118,41 @@ def _interval(record: Record, stream: str) -> Item:
     if "metadata" in record:
         _check_encodable(record["metadata"], stream)
     return item
+
+
+def interval_identity(record: Record, stream: str, destination: Origin) -> Item:
+    """How ``destination`` names the interval ``record`` describes: ``{"external_id"}``, or
+    ``{"id"}`` for one of its own intervals.
+
+    An ``external_id`` names one interval in every domain (the user's name for it, or one
+    a copy derived). An interval without one is named by its origin and its id there:
+    ``ossit:<origin domain>:<id>``, a name no other domain's interval can derive, so chained
+    copies, copies from several servers and copies back keep every interval apart. Such a
+    name derived from the destination itself (an interval copied out and back) is that
+    very interval: it is written by its id.
+    """
+    external_id = record.get("external_id")
+    if external_id:
+        own_id = _own_interval_id(external_id, destination)
+        return {"id": own_id} if own_id else {"external_id": external_id}
+    origin = Origin.parse(record.get(ORIGIN_FIELD))
+    source_id = record.get("id")
+    if origin is None or not isinstance(source_id, str) or not source_id:
+        msg = (
+            "an interval needs an external_id, or the id and the "
+            f"{ORIGIN_FIELD} of the domain it was read from (as tap-ossit and source-ossit "
+            "write them): an id alone names different intervals in different domains"
+        )
+        raise InvalidRecordError(msg, stream=stream, field="external_id")
+    if origin == destination:
+        return {"id": source_id}
+    return {"external_id": f"{DERIVED_PREFIX}{origin.domain}:{source_id}"}
+
+
+def _own_interval_id(external_id: str, destination: Origin) -> str | None:
+    """The id in ``destination`` that a derived ``external_id`` names, if it names one."""
+    own = f"{DERIVED_PREFIX}{destination.domain}:"
+    return external_id[len(own) :] or None if external_id.startswith(own) else None
 
 
 def _check_encodable(metadata: object, stream: str) -> None:
@@ -139,5 +177,5 @@ _SHAPERS: dict[str, Callable[[Record, str], Item]] = {
     "statistic_groups": _group,
     "statistics": _statistic,
     "points": _point,
-    "intervals": _interval,
 }
+"""The kinds whose items need nothing but the record (an interval needs its destination)."""

@@ -24,14 +24,18 @@ lets a resumed run send the very batches an interrupted one sent.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
+from functools import cached_property
 
 from ossit_client import OssitClient
+from ossit_schemas import ORIGIN_FIELD
 
 from ossit_sync.loading.destination import Destination
 from ossit_sync.loading.errors import InputError, LoadError
 from ossit_sync.loading.items import Record, shape
 from ossit_sync.loading.replay import batch_key, needs_stable_key
+from ossit_sync.loading.report import LoadReport
 from ossit_sync.loading.sender import Sender, State
 from ossit_sync.loading.superseded import SUPERSEDED, LatestChanges
 from ossit_sync.loading.writes import Batch, send_batch
@@ -53,12 +57,17 @@ class BatchLoader:
         each_state: bool = False,
     ) -> None:
         """``each_state``: pass every state on (Airbyte's, one stream's each), not only the
-        newest of those made safe at once (Singer's, which hold every stream's bookmarks)."""
+        newest of those made safe at once (Singer's, which hold every stream's bookmarks).
+
+        ``load_id`` names the load in its idempotency keys (see ``replay``); empty, the run
+        is a load of its own.
+        """
         self._client = client  # made on first use: describing a load needs none
         self.destination = Destination(client)
         self._sender = Sender(write_state, each_state=each_state)
         self.batch_size = batch_size
-        self.load_id = load_id
+        self.load_id = load_id or f"run-{uuid.uuid4()}"
+        self.report = LoadReport()
         self.process_deletes = process_deletes
         self._staged: Batch | None = None
         self._batches_since_state = 0
@@ -70,7 +79,11 @@ class BatchLoader:
             self.flush()
         if not self.process_deletes and record.get("deleted_at") is not None:
             return
-        item = shape(kind, record, stream=stream)
+        origin = record.get(ORIGIN_FIELD)
+        if origin is not None and origin == self._destination_origin:
+            self.report.from_destination[stream] += 1  # already there: a copy onto itself
+            return
+        item = shape(kind, record, stream=stream, destination=self._client().origin)
         key = self._latest.observe(kind, item, record)
         if key is SUPERSEDED:
             logger.debug("stream '%s', input line %d: superseded by a later change", stream, line)
@@ -80,6 +93,11 @@ class BatchLoader:
         self._staged.add(item, line, key)
         if len(self._staged.items) >= self.batch_size:
             self.flush()
+
+    @cached_property
+    def _destination_origin(self) -> str:
+        """The origin records read from the destination itself carry."""
+        return str(self._client().origin)
 
     def flush(self) -> None:
         """Hand the staged batch, if any, to the sender."""
@@ -154,8 +172,12 @@ class BatchLoader:
         key = None
         if needs_stable_key(batch.items):
             key = batch_key(self.load_id, batch.stream, position, batch.items)
+        client = self._client()
+        replayed = client.counters.replayed
         try:
-            send_batch(self._client(), self.destination, batch, idempotency_key=key)
+            send_batch(client, self.destination, batch, idempotency_key=key)
+            if client.counters.replayed > replayed:  # one batch in flight at a time
+                self.report.replayed(batch.stream, len(batch.items))
         except InputError:
             raise
         except Exception as exc:

@@ -14,13 +14,17 @@ one:
   after that STATE into the same batches;
 - its content: the exact items sent, so a different batch never shares a key (the API
   answers 409 to a key reused for another request);
-- its stream, and the `load_id` setting.
+- its stream, and the load: the `load_id` setting.
 
-The API keeps a key 24 hours: a resume within that window applies every value exactly
-once. The same add batch at the same position sent again within 24 hours is, by this
-rule, a replay; a load that must apply identical increments again (an hourly job
-pushing the same rows with `add`) gives each load its own `load_id`, and a resume of
-that load reuses it.
+What makes two writes the same is therefore the load they belong to, and only whoever
+runs the load knows that: input alone cannot tell a resume from a new push of the same
+rows (an hourly `increment` of the same counter sends the same batch every hour). So the
+default treats each run as a load of its own (a fresh id per run: the same push run twice
+applies twice, never silently once), and a load whose resumes must be exact names itself
+with `load_id` (a value its orchestrator keeps across retries, such as the date pushed):
+resumed within the API's 24 hours with the same `load_id`, it applies every value exactly
+once. Either way, every batch the API answers as a replay is counted and reported
+(``report``), since a replay is right for a resume and a lost write for a new load.
 """
 
 from __future__ import annotations

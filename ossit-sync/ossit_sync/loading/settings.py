@@ -46,9 +46,11 @@ LOAD_SETTINGS: dict[str, dict[str, Any]] = {
         "title": "Load id",
         "default": "",
         "description": (
-            "Mixed into the idempotency keys of add/subtract/increment/decrement batches: "
-            "a resume within 24 h with the same load_id applies each value once; give a "
-            "new load its own value to apply identical increments again."
+            "Names the load in the idempotency keys of add/subtract/increment/decrement "
+            "batches. Unset: each run is a load of its own (the same push run twice applies "
+            "twice). Set it to what your orchestrator keeps across a retry of one load (e.g. "
+            "the date pushed): a resume within 24 h with the same load_id then applies each "
+            "value exactly once."
         ),
     },
 }

@@ -32,7 +32,7 @@ from ossit_sync.reading.position import api_timestamp
 _KEYS: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
     "statistic_groups": lambda item: (item["name"],),
     "statistics": lambda item: (item["group"], item["name"]),
-    "intervals": lambda item: (item["external_id"],),
+    "intervals": lambda item: ("id", item["id"]) if "id" in item else (item["external_id"],),
 }
 """The natural key of each tracked kind, read from its shaped item."""
 

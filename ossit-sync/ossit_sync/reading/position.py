@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import datetime
 import re
+import typing as t
 from dataclasses import dataclass
+
+if t.TYPE_CHECKING:
+    from ossit_client import Signer
 
 _CURSOR = re.compile(r"[A-Za-z0-9_\-.~=+/]{1,2048}")
 """What a cursor kept in a state may look like (an opaque token, sent back as a query)."""
@@ -24,19 +28,25 @@ class Position:
     cursor: str | None = None
     """The next page's cursor, while the sequence has more pages; None once it ended."""
 
-    def to_state(self) -> dict[str, str] | None:
-        """The cursor part as kept in a state: tied to the bookmark it continues."""
+    def to_state(self, signer: Signer) -> dict[str, str] | None:
+        """The cursor part as kept in a state: tied to the bookmark it continues, and
+        signed for this domain (see ``ownership``)."""
         if self.cursor is None or self.bookmark is None:
             return None
-        return {"after": self.bookmark, "cursor": self.cursor}
+        return {
+            "after": self.bookmark,
+            "cursor": self.cursor,
+            "signature": signer.sign(self.bookmark, self.cursor),
+        }
 
     @classmethod
-    def from_state(cls, bookmark: str | None, saved: object) -> Position:
+    def from_state(cls, bookmark: str | None, saved: object, signer: Signer) -> Position:
         """A position from a state's bookmark and its saved cursor part.
 
-        The cursor is used only when it continues that very bookmark and looks like a
-        cursor: a state merged from several runs, or edited by hand, then falls back to
-        the bookmark alone, which is always safe.
+        The cursor is used only when it continues that very bookmark, looks like a cursor
+        and carries this domain's signature over both: a state merged from several runs,
+        edited by hand, written by another domain or by a version that did not sign, then
+        falls back to the bookmark alone, which is always safe.
         """
         cursor = None
         if (
@@ -45,6 +55,7 @@ class Position:
             and saved.get("after") == bookmark
             and isinstance(saved.get("cursor"), str)
             and _CURSOR.fullmatch(saved["cursor"])
+            and signer.verify(saved.get("signature"), bookmark, saved["cursor"])
         ):
             cursor = saved["cursor"]
         return cls(bookmark, cursor)
@@ -73,7 +84,7 @@ class Start:
     already_emitted: str | None = None
 
 
-def resume(since: str | None, bookmark: str | None, saved_cursor: object) -> Start:
+def resume(since: str | None, bookmark: str | None, saved_cursor: object, signer: Signer) -> Start:
     """The start of a read from ``since`` (the later of bookmark and start date).
 
     When ``since`` is the saved bookmark, the record at it was emitted by the run that
@@ -84,6 +95,6 @@ def resume(since: str | None, bookmark: str | None, saved_cursor: object) -> Sta
         return Start(Position())
     since = api_timestamp(since)
     if bookmark is not None and since == api_timestamp(bookmark):
-        saved = Position.from_state(bookmark, saved_cursor)
+        saved = Position.from_state(bookmark, saved_cursor, signer)
         return Start(Position(since, saved.cursor), already_emitted=since)
     return Start(Position(since))

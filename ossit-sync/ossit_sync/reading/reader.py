@@ -10,14 +10,16 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ossit_schemas import PAGE_SIZE_MAX
+from ossit_schemas import ORIGIN_FIELD, PAGE_SIZE_MAX
 
+from ossit_sync.reading.ownership import check_origin, check_present
 from ossit_sync.reading.pages import Page, read_pages
+from ossit_sync.reading.position import resume
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ossit_client import OssitClient, Paginator
+    from ossit_client import Origin, OssitClient, Paginator, Signer
 
     from ossit_sync.reading.position import Start
 
@@ -60,16 +62,60 @@ class KindReader:
             return None
         return list(self.options.groups)
 
+    @property
+    def origin(self) -> Origin:
+        """The domain and server read: every record and every state carries it."""
+        return self._client().origin
+
+    @property
+    def signer(self) -> Signer:
+        """Signs the cursors a state keeps (see ``Position.to_state``)."""
+        return self._client().signer
+
+    def where(self, group: str | None) -> str:
+        """How messages name the state of the partition ``group``."""
+        return f"state of stream '{self.kind}'" + (f" (group '{group}')" if group else "")
+
+    def start(
+        self,
+        group: str | None,
+        since: str | None,
+        saved: t.Mapping[str, t.Any],
+        *,
+        bookmark: str | None,
+        cursor_key: str,
+        origin_key: str,
+    ) -> Start:
+        """Where the partition ``group`` starts, from ``since`` (the later of its saved
+        ``bookmark`` and the start date) and the state ``saved`` it was kept in.
+
+        A state of another domain or server is refused (``ForeignStateError``).
+        """
+        check_origin(saved.get(origin_key), self.origin, self.where(group))
+        return resume(since, bookmark, saved.get(cursor_key), self.signer)
+
     def pages(self, group: str | None, start: Start) -> Iterator[Page]:
-        """Non-empty pages of the partition ``group`` (None: the whole kind) from ``start``."""
+        """Non-empty pages of the partition ``group`` (None: the whole kind) from ``start``,
+        each record stamped with the origin it was read from (``ORIGIN_FIELD``).
+
+        A read resumed from a saved bookmark that finds nothing checks the bookmark against
+        the server's clock: one beyond its present was not saved reading this server.
+        """
         names = self.options.groups if self._name_field else ()
+        origin = str(self.origin)
+        found = False
         for page in read_pages(
             self._paginator(group), start.position, already_emitted=start.already_emitted
         ):
+            found = True
+            for record in page.records:
+                record[ORIGIN_FIELD] = origin
             if names:
                 field = t.cast("str", self._name_field)
                 page = Page([r for r in page.records if r[field] in names], page.position)
             yield page
+        if not found and start.already_emitted is not None:
+            check_present(start.already_emitted, self._client().server_date, self.where(group))
 
     def _paginator(self, group: str | None) -> Callable[[str | None], Paginator]:
         """``since -> Paginator`` of the partition's request sequence."""
