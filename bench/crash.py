@@ -42,8 +42,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
 
-from ossit_client import OssitClient
+from ossit_client import Origin, OssitClient
 from ossit_sandbox.launcher import SandboxError, SandboxServer
+from ossit_sync.loading.items import DERIVED_PREFIX
 
 from bench.environment import UNBOUNDED_RATE, server_pid
 from bench.harness import console_script, say, write_json_file
@@ -270,10 +271,10 @@ Content = dict[str, dict[Hashable, Any]]
 """Per kind, live records by what identifies them across domains, with what must match."""
 
 
-def _identity(kind: str, record: dict[str, Any]) -> Hashable:
-    """The key of a record in any domain: names and dates (ids differ between domains).
-
-    An interval copied without an external id carries its source's id as one.
+def _identity(kind: str, record: dict[str, Any], origin: Origin) -> Hashable:
+    """The key of a record (listed from ``origin``) in any domain: names and dates (ids
+    differ between domains); an interval without an external id, the one a copy gives it
+    (``ossit:<origin domain>:<id>``, see ``ossit_sync.loading.items.interval_identity``).
     """
     if kind == "statistic_groups":
         return record["name"]
@@ -281,7 +282,7 @@ def _identity(kind: str, record: dict[str, Any]) -> Hashable:
         return (record["group"], record["name"])
     if kind == "points":
         return (record["group"], record["statistic"], record["reference_date"])
-    return record["external_id"] or record["id"]
+    return record["external_id"] or f"{DERIVED_PREFIX}{origin.domain}:{record['id']}"
 
 
 _COMPARED = {
@@ -302,7 +303,10 @@ def read_content(server: SandboxServer, key: str) -> Content:
     """The domain's live records (tombstones left out), listed through ossit_client."""
     with _client(server, key) as client:
         return {
-            kind: {_identity(kind, r): _compared(kind, r) for r in getattr(client, kind).list()}
+            kind: {
+                _identity(kind, r, client.origin): _compared(kind, r)
+                for r in getattr(client, kind).list()
+            }
             for kind in KINDS
         }
 
@@ -313,8 +317,9 @@ def read_tombstones(server: SandboxServer, key: str) -> dict[str, set[Hashable]]
         found: dict[str, set[Hashable]] = {}
         for kind in KINDS:
             listed = list(getattr(client, kind).list(include_deleted=True))
-            live = {_identity(kind, r) for r in listed if r["deleted_at"] is None}
-            found[kind] = {_identity(kind, r) for r in listed if r["deleted_at"]} - live
+            live = {_identity(kind, r, client.origin) for r in listed if r["deleted_at"] is None}
+            dead = {_identity(kind, r, client.origin) for r in listed if r["deleted_at"]}
+            found[kind] = dead - live
         return found
 
 
@@ -621,6 +626,8 @@ class CrashHarness:
         target_config = {"domain_key": destination, "batch_size": BATCH_SIZE} | common
         if scenario.method == "add":
             target_config["stream_maps"] = ADD_MAP
+            # One load through every attempt: its resumes send the keys it sent before.
+            target_config["load_id"] = f"crash-{scenario.name}"
         target_file = write_json_file(files.with_suffix(".target.json"), target_config)
         target = [self._target, "--config", str(target_file)]
         hung = False

@@ -7,7 +7,11 @@ stream's schema:
 - Airbyte's own columns are added (``_airbyte_raw_id``, ``_airbyte_extracted_at``,
   ``_airbyte_meta``, ...): they are dropped; they are not the record's.
 - a ``number`` comes back as a decimal string (``"1.500000000"`` from a DECIMAL column):
-  a string where the schema allows no string becomes the number it spells.
+  a string where the schema allows no string becomes the number it spells, by the
+  contract's rule (``ossit_schemas.values.parse_number``, the same as target-ossit's):
+  JSON's number syntax only, so ``"1_000"``, ``" 12 "``, ``"+5"`` or fullwidth digits stay
+  text for the schema check to refuse, and ``"1e400"`` (beyond a double) is refused here,
+  naming its field, rather than loaded as an infinity.
 - a ``date-time`` comes back without its offset (``"2026-01-02T03:04:05.123456"`` from a
   TIMESTAMP column, which stored it in UTC): a date-time without an offset is read as UTC.
 
@@ -17,9 +21,11 @@ their keys.
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from ossit_schemas import values
+from ossit_sync.loading import InvalidRecordError
 
 AIRBYTE_PREFIX = "_airbyte_"
 """How Airbyte's own columns are named (destinations v2 and PyAirbyte caches)."""
@@ -35,7 +41,8 @@ def _types(definition: Any) -> set[str]:
 class Conformer:
     """Undoes what a typed store did to the records of one stream (see the module)."""
 
-    def __init__(self, schema: dict[str, Any]) -> None:
+    def __init__(self, schema: dict[str, Any], *, stream: str | None = None) -> None:
+        self._stream = stream
         properties = schema.get("properties")
         properties = properties if isinstance(properties, dict) else {}
         self._numbers: dict[str, bool] = {}  # field -> integer only
@@ -49,12 +56,18 @@ class Conformer:
                 self._numbers[name] = "number" not in kinds
 
     def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
-        """``data`` as its source wrote it (a new dict only when something changed)."""
+        """``data`` as its source wrote it (a new dict only when something changed).
+
+        ``InvalidRecordError`` for a number in JSON form that no double holds (``"1e400"``).
+        """
         if any(key.startswith(AIRBYTE_PREFIX) for key in data):
             data = {k: v for k, v in data.items() if not k.startswith(AIRBYTE_PREFIX)}
         for name, integer in self._numbers.items():
             value = data.get(name)
-            if isinstance(value, str) and (number := _number(value, integer=integer)) is not None:
+            if (
+                isinstance(value, str)
+                and (number := self._number(name, value, integer)) is not None
+            ):
                 data = {**data, name: number}
         for name in self._date_times:
             value = data.get(name)
@@ -62,24 +75,26 @@ class Conformer:
                 data = {**data, name: value + "Z"}
         return data
 
-
-def _number(text: str, *, integer: bool) -> int | float | None:
-    """The number a decimal string spells (None: it spells none; the schema check says so)."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not value.is_finite():
-        return None
-    if integer:
-        return int(value) if value == value.to_integral_value() else None
-    return float(value)
+    def _number(self, name: str, text: str, integer: bool) -> int | float | None:
+        """The number ``text`` spells (None: it spells none; the schema check says so)."""
+        if values.JSON_NUMBER.fullmatch(text) is None:
+            return None
+        try:
+            number = values.parse_number(text)
+        except ValueError as exc:
+            raise InvalidRecordError(str(exc), stream=self._stream, field=name) from None
+        if integer and isinstance(number, float):
+            # "42.000000000" (a DECIMAL column) is 42, exactly; "42.5" is no integer. Finite
+            # as a double, the number has at most 309 digits before its point.
+            exact = Decimal(text)
+            return int(exact) if exact == exact.to_integral_value() else None
+        return number
 
 
 def _naive(text: str) -> bool:
-    """Whether ``text`` is an ISO 8601 date-time without an offset."""
+    """Whether ``text`` is an ISO 8601 date-time without an offset (read as UTC)."""
     try:
-        moment = datetime.datetime.fromisoformat(text)
+        values.parse_timestamp(text + "Z")
     except ValueError:
         return False
-    return moment.tzinfo is None and "T" in text
+    return True

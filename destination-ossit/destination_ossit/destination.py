@@ -24,7 +24,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import IO, Any
 
-import orjson
 from airbyte_protocol_dataclasses.models import (
     AirbyteConnectionStatus,
     ConfiguredAirbyteCatalog,
@@ -38,6 +37,7 @@ from ossit_airbyte.messages import MessageWriter
 from ossit_airbyte.spec import connection_specification
 from ossit_client import OssitClient
 from ossit_client.settings import connection_setting_errors
+from ossit_schemas import values
 from ossit_sync.loading import (
     BatchLoader,
     InputError,
@@ -115,7 +115,7 @@ class Write:
 
         loader = BatchLoader(
             get_client,
-            lambda state: writer.write_lines(orjson.dumps(state, option=orjson.OPT_APPEND_NEWLINE)),
+            lambda state: writer.write_lines(values.dumps(state) + b"\n"),  # exact, as read
             batch_size=options.batch_size,
             load_id=options.load_id,
             process_deletes=options.process_deletes,
@@ -154,7 +154,7 @@ def configured_streams(
             validator = RecordValidator(schema, stream=name)
         except InvalidSchemaError as exc:
             raise ConfigError(f"catalog: stream '{name}': {exc.reason}") from None
-        streams[name] = _Stream(options.kind_of(name), Conformer(schema), validator)
+        streams[name] = _Stream(options.kind_of(name), Conformer(schema, stream=name), validator)
     return streams
 
 
@@ -198,8 +198,10 @@ class _Messages:
         if line.isspace():
             return
         try:
-            message: Any = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
+            # values.loads, not orjson.loads: it keeps integers beyond 64 bits exact, so
+            # the field that holds one refuses it by name instead of loading a float.
+            message: Any = values.loads(line)
+        except values.JSONTextError as exc:
             raise InputError(f"not valid JSON ({exc})") from None
         if type(message) is not dict:
             raise InputError("an Airbyte message must be a JSON object")

@@ -34,7 +34,7 @@ from airbyte_protocol_dataclasses.models import (
     Status,
     Type,
 )
-from ossit_client.settings import mask, register_secrets
+from ossit_client.settings import mask, masked_setting_errors, register_secrets
 from ossit_sync.stopping import Stopped, discard_output, finished, stop_on_signals, whole
 
 from ossit_airbyte.failures import failure_text, failure_type
@@ -139,7 +139,9 @@ def _config(connector: Connector, path: str) -> dict[str, Any]:
     specification = connector.spec().connectionSpecification
     errors = config_errors(config, specification) or connector.setting_errors(config)
     if errors:
-        raise ConfigError("invalid configuration: " + "; ".join(errors))
+        raise ConfigError(
+            "invalid configuration: " + "; ".join(masked_setting_errors(config, errors))
+        )
     return config
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ossit_client import (
     APIConnectionError,
     AuthenticationError,
+    BudgetSettingError,
     BudgetStoreError,
     InternalServerError,
     PaymentRequiredError,
@@ -25,6 +26,7 @@ from ossit_airbyte.messages import FailureType
 
 _CONFIG = (
     ConfigError,
+    BudgetSettingError,
     AuthenticationError,
     PermissionDeniedError,
     PaymentRequiredError,

@@ -33,7 +33,7 @@ from ._exceptions import (
 )
 from ._origin import Origin, Signer, server_of
 from ._pagination import Paginator
-from ._redis_budget import BudgetStoreError
+from ._redis_budget import BudgetSettingError, BudgetStoreError
 from ._secrets import check_base_url, check_domain_key
 from ._state_file import STATE_DIR_ENV
 
@@ -47,6 +47,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BudgetFileError",
+    "BudgetSettingError",
     "BudgetStoreError",
     "ConflictError",
     "Counters",

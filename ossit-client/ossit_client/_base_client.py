@@ -28,6 +28,7 @@ from urllib.parse import quote
 import orjson
 import requests
 import urllib3
+from ossit_schemas import values
 
 from ._answer import AnswerLimits, deadline_error, read_body
 from ._budget_store import open_budget
@@ -227,7 +228,9 @@ class BaseClient:
             headers["Idempotency-Key"] = check_header_value("idempotency_key", key)
         data = None
         if body is not None:
-            data = orjson.dumps(body)
+            # Integers of any size written exactly (orjson raises beyond 64 bits): what the
+            # API keeps is the API's to say, and it refuses by field what it does not.
+            data = values.dumps(body)
             headers["Content-Type"] = "application/json"
         query = encode_query(params)
         url = self.base_url + path

@@ -2,12 +2,18 @@
 
 A budget URL may carry a Redis password, which is as secret as the domain key: it is registered
 with the masking filter as soon as the URL is read, and messages only ever show ``masked_url``.
+
+A password holding ``@`` and one of ``# ? /`` written as is splits the URL where it should not:
+every parser (urllib's, redis-py's) ends the host part at the first ``/ ? #``, so the rest of
+the password becomes a path, query or fragment and a piece of it is taken for the host, then
+looked up in DNS. Such a URL is refused before it is parsed, by a message that shows no part of
+it and says how to write it (``budget_password_error``).
 """
 
 from __future__ import annotations
 
 import os
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ._masking import MASK, SECRET_FILTER
 
@@ -37,21 +43,60 @@ def masked_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+#: Where a URL's host part ends: what follows is a path, a query or a fragment.
+_AFTER_HOST = ("/", "?", "#")
+
+#: The one line a budget URL whose user part is not percent-encoded gets; it shows no part.
+BUDGET_PASSWORD_ERROR = (
+    "budget_url: its user name or password holds a '#', '?' or '/' as is, which splits the "
+    "URL (so no part of it is shown); percent-encode the password, e.g. with "
+    "urllib.parse.quote(password, safe='')"
+)
+
+
+def _raw_user_part(url: str) -> str | None:
+    """What stands before the URL's last ``@`` (past the scheme), if that ``@`` lies beyond
+    the host part's end: then the user part holds a raw ``/ ? #`` and no parser reads it."""
+    rest = url.partition("://")[2]
+    at = rest.rfind("@")
+    ends = [rest.find(mark) for mark in _AFTER_HOST if mark in rest]
+    if at < 0 or not ends or at < min(ends):
+        return None
+    return rest[:at]
+
+
+def budget_url_secrets(url: str) -> list[str]:
+    """The secrets a budget URL carries: its password (as written and decoded) and any
+    ``password=`` parameter; for a URL whose user part is not encoded, that whole part and
+    what follows its first ``:``, since no parser can say where the password ends."""
+    raw = _raw_user_part(url)
+    if raw is not None:  # a parser's "password" would be a piece of it
+        secrets = [raw, raw.partition(":")[2]]
+    else:
+        try:
+            parts = urlsplit(url)
+            secrets = [parts.password or ""]
+            secrets += [v for k, v in parse_qsl(parts.query) if k == "password"]
+        except ValueError:
+            return []
+    return [form for secret in secrets if secret for form in {secret, unquote(secret)}]
+
+
 def check_budget_url(value: object) -> str:
     """The budget URL to use, its secrets registered for masking; else a ValueError.
 
     ``redis://[user:password@]host[:port][/db]`` or ``rediss://...`` (TLS). The error names
-    ``budget_url`` and shows the URL only masked.
+    ``budget_url`` and shows the URL only masked, or not at all when it cannot be read.
     """
     if not isinstance(value, str):
         raise ValueError(f"budget_url must be a string, not {type(value).__name__}")
     url = value.strip()
+    for secret in budget_url_secrets(url):
+        SECRET_FILTER.register(secret)
+    if _raw_user_part(url) is not None:
+        raise ValueError(BUDGET_PASSWORD_ERROR)
     try:
         parts = urlsplit(url)
-        secrets = [parts.password or ""]
-        secrets += [v for k, v in parse_qsl(parts.query) if k == "password"]
-        for secret in secrets:
-            SECRET_FILTER.register(secret)
         port = parts.port
     except ValueError:
         raise ValueError(

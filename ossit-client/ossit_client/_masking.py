@@ -21,7 +21,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -86,6 +86,23 @@ def escaped_forms(secret: str) -> set[str]:
     return forms
 
 
+def _pattern(forms: set[str]) -> re.Pattern[str]:
+    """One pattern of all ``forms``, longest first, so a form that contains another is masked
+    whole; one scan of a text masks them all."""
+    ordered = sorted(forms, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else re.compile("(?!)")
+
+
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each of ``secrets``, in any escaped spelling, replaced by ``***``.
+
+    For a message the caller prints itself (a settings error): it registers nothing, so it
+    works the same before, without and after any logging is set up.
+    """
+    forms = {form for secret in secrets if secret for form in escaped_forms(secret)}
+    return _pattern(forms).sub(MASK, text) if forms else text
+
+
 #: Stand-in classes by the class they mimic (few: one per exception type that showed a key).
 _stand_in_classes: dict[type[BaseException], type[Exception]] = {}
 _MAX_STAND_IN_CLASSES = 64
@@ -132,11 +149,8 @@ class SecretFilter(logging.Filter):
         if secret:
             with self._lock:
                 forms = set(self._forms) | escaped_forms(secret)
-                # Longest first: a form that contains another is masked whole. One pattern
-                # of all forms scans a text once (every record passes here).
-                ordered = tuple(sorted(forms, key=len, reverse=True))
-                self._pattern = re.compile("|".join(map(re.escape, ordered)))
-                self._forms = ordered
+                self._pattern = _pattern(forms)  # every record passes here: one scan
+                self._forms = tuple(forms)
             install_masking()
 
     def mask(self, text: str) -> str:

@@ -18,12 +18,20 @@ never the key itself; the braces keep a budget in one Redis Cluster slot):
 * ``gone`` -- a set of endpoints that answered 410.
 * ``generation`` -- a random id set when the budget is first opened. A Redis that lost its
   data (restarted without persistence, flushed, evicted) no longer knows what was spent; a
-  process that finds the generation it opened gone or changed counts the whole window as
-  spent (placeholders up to the limit) before its next request, so no request leaves outside
-  the budget the server still counts; the server's own count then tightens it as usual.
+  process that finds the generation it opened gone or changed rebuilds the log before its
+  next request from what the API last told it (``ServerCount``: its ``X-RateLimit-Remaining``
+  and ``Reset``): as many placeholders as the server had counted, the oldest leaving when the
+  server said one would, the others (whose instants nobody knows) a window after that answer.
+  So the requests the server still has left are used at once, and none leaves outside what
+  it counts. Every process that notices rebuilds this way (a top-up: the log ends up with the
+  highest count any of them saw, not their sum); a process with no answer from the last
+  window to go by counts the whole window as spent instead.
 
 Redis unreachable when the client is built: ``BudgetStoreError`` at once, naming the URL with
-its password masked. Lost later: every call is retried for ``RECONNECT_SECONDS``, then
+its password masked. Redis reached but refusing what the URL says -- a wrong password or user,
+a database it does not have, an option redis-py does not take -- is ``BudgetSettingError``, at
+once and never retried: a mistake in ``budget_url``, which no later attempt mends.
+Lost later: every call is retried for ``RECONNECT_SECONDS``, then
 ``BudgetStoreError``; a turn that cannot be taken is never taken, so no request is sent
 outside the budget.
 """
@@ -43,6 +51,7 @@ from redis.retry import Retry
 
 from ._budget_url import masked_url
 from ._exceptions import OssitError
+from ._server_count import ServerCount
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +85,11 @@ end
 """
 
 #: KEYS: log, generation. ARGV: limit, interval ms, token, the caller's generation,
-#: a placeholder prefix. Logs the token now if the window has room; first, if the budget was
-#: lost since the caller opened it, counts the window as spent. Returns {allowed, wait ms,
-#: now, generation, reset}.
+#: a placeholder prefix, then the server's count the caller last saw (-1: none), when the
+#: oldest of it leaves and when it was seen (ms). Logs the token now if the window has room;
+#: first, if the budget was lost since the caller opened it, rebuilds the log from that count
+#: (else counts the window as spent). Returns {allowed, wait ms, now, generation, lost}, lost
+#: being 0 (not lost), 1 (rebuilt from the server's count) or 2 (counted as spent).
 _DECIDE = (
     _LUA_COMMON
     + """
@@ -91,9 +102,21 @@ if generation ~= ARGV[4] then
     generation = ARGV[4]
     redis.call('SET', KEYS[2], generation)
   end
-  local missing = limit - redis.call('ZCOUNT', log, now - interval, '+inf')
-  if missing > 0 then add_placeholders(log, missing, now, ARGV[5], 2 * interval) end
-  reset = 1
+  local known, frees_at, seen_at = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+  local missing
+  if known >= 0 and seen_at > now - interval then
+    missing = known - redis.call('ZCOUNT', log, now - interval, '+inf')
+    if missing > 0 and frees_at > now then
+      add_placeholders(log, 1, frees_at - interval, ARGV[5] .. 'oldest:', 2 * interval)
+    end
+    missing = missing - 1
+    if missing > 0 then add_placeholders(log, missing, seen_at, ARGV[5], 2 * interval) end
+    reset = 1
+  else
+    missing = limit - redis.call('ZCOUNT', log, now - interval, '+inf')
+    if missing > 0 then add_placeholders(log, missing, now, ARGV[5], 2 * interval) end
+    reset = 2
+  end
 end
 redis.call('ZREMRANGEBYSCORE', log, '-inf', '(' .. (now - interval))
 local count = redis.call('ZCARD', log)
@@ -161,6 +184,25 @@ class BudgetStoreError(OssitError):
         super().__init__(message)
 
 
+class BudgetSettingError(BudgetStoreError):
+    """``budget_url`` itself is wrong: its Redis refused the password or user, has no such
+    database, or the URL holds an option redis-py does not take. A settings error, unlike
+    a Redis that cannot be reached: retrying with the same settings cannot mend it."""
+
+
+def _setting_fault(exc: BaseException) -> str | None:
+    """What of ``budget_url`` the Redis (or redis-py) refused, if ``exc`` says so; else None."""
+    if isinstance(exc, redis.AuthenticationError | redis.AuthenticationWrongNumberOfArgsError):
+        return "refused its user name or password"
+    if isinstance(exc, redis.exceptions.NoPermissionError):
+        return "does not let its user run the budget's commands"
+    if isinstance(exc, redis.ResponseError) and "DB index" in str(exc):
+        return "has no such database (see the number after the port)"
+    if isinstance(exc, TypeError | ValueError):  # redis-py's reading of the URL's options
+        return "holds an option redis-py does not take, or a value it cannot read"
+    return None
+
+
 class RedisBudget:
     """The shared budget of one (base URL, key) in Redis; see the module's docstring."""
 
@@ -180,7 +222,7 @@ class RedisBudget:
                 retry=Retry(NoBackoff(), 0),
             )
         except ValueError as exc:
-            raise self._error("cannot be used", exc) from None
+            raise self._setting_error(exc) from None
         self._scripts = {
             name: self._redis.register_script(source)
             for name, source in {
@@ -193,9 +235,12 @@ class RedisBudget:
             }.items()
         }
         try:
+            # Connecting applies the URL's options (TypeError: one redis-py does not take).
             self._generation = self._run("open", [self._generation_key], [uuid.uuid4().hex])
-        except redis.RedisError as exc:
+        except (redis.RedisError, TypeError, ValueError) as exc:
             self._redis.close()
+            if _setting_fault(exc) is not None:
+                raise self._setting_error(exc) from None
             raise self._error("cannot be reached", exc) from exc
 
     # -- the BudgetStore interface ---------------------------------------------------------
@@ -209,9 +254,13 @@ class RedisBudget:
         seconds, micros = self._call("read the time", self._redis.time)
         return int(seconds) * 1000 + int(micros) // 1000
 
-    def decide(self, item: RateItem) -> Decision:
-        """Log ``item`` now (the server's now) if the window has room; else the wait."""
-        allowed, wait_ms, _now, generation, reset = self._call(
+    def decide(self, item: RateItem, last_seen: ServerCount | None = None) -> Decision:
+        """Log ``item`` now (the server's now) if the window has room; else the wait.
+
+        Should Redis have lost the budget, it is first rebuilt from ``last_seen``.
+        """
+        known = (-1, 0, 0) if last_seen is None else last_seen
+        allowed, wait_ms, _now, generation, lost = self._call(
             "take a turn",
             lambda: self._run(
                 "decide",
@@ -222,13 +271,22 @@ class RedisBudget:
                     item.name,
                     self._generation,
                     f"server:{uuid.uuid4().hex}:",
+                    *known,
                 ],
             ),
         )
-        if reset:
+        if lost == 1:
             logger.warning(
                 "the shared request budget at %s lost its data (Redis restarted or was "
-                "flushed): the current window counts as spent",
+                "flushed): rebuilt from the API's last count (%d requests in its window)",
+                self.url,
+                known[0],
+            )
+        elif lost:
+            logger.warning(
+                "the shared request budget at %s lost its data (Redis restarted or was "
+                "flushed) and no answer of the last window says what the API counted: the "
+                "current window counts as spent",
                 self.url,
             )
         self._generation = generation
@@ -286,7 +344,11 @@ class RedisBudget:
         while True:
             try:
                 return action()
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
+            except redis.RedisError as exc:
+                if _setting_fault(exc) is not None:  # e.g. a Redis back with another password
+                    raise self._setting_error(exc) from None
+                if not isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+                    raise self._error(f"failed (trying to {what})", exc) from exc
                 if time.monotonic() + delay > deadline:
                     raise self._error(
                         f"was lost and not back within {RECONNECT_SECONDS:g} s (trying to "
@@ -304,8 +366,6 @@ class RedisBudget:
                     warned = True
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
-            except redis.RedisError as exc:
-                raise self._error(f"failed (trying to {what})", exc) from exc
 
     def _error(self, what: str, exc: BaseException) -> BudgetStoreError:
         return BudgetStoreError(
@@ -313,4 +373,12 @@ class RedisBudget:
             f"the shared request budget at {self.url} {what}: {type(exc).__name__}: {exc}. "
             "Start Redis there (or fix budget_url), or unset budget_url and OSSIT_BUDGET_URL "
             "to keep the budget in this machine's file.",
+        )
+
+    def _setting_error(self, exc: BaseException) -> BudgetSettingError:
+        """The error naming ``budget_url`` and what of it was refused (``exc`` must say)."""
+        return BudgetSettingError(
+            self.url,
+            f"budget_url: the Redis at {self.url} {_setting_fault(exc)} "
+            f"({type(exc).__name__}: {exc}); fix budget_url (or OSSIT_BUDGET_URL)",
         )

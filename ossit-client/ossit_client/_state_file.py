@@ -43,6 +43,7 @@ from pyrate_limiter.buckets.sqlite_bucket import Queries
 
 from ._exceptions import BudgetFileError
 from ._origin import Origin
+from ._server_count import ServerCount
 
 STATE_DIR_ENV = "OSSIT_CLIENT_STATE_DIR"
 #: The longest wait for the budget's lock (file lock and SQLite busy timeout), in seconds.
@@ -164,11 +165,13 @@ class StateFile:
         """Wall-clock milliseconds, the clock pyrate-limiter's SQLite bucket stamps rows with."""
         return int(self.bucket.now())  # type: ignore[no-untyped-call]  # unannotated upstream
 
-    def decide(self, item: RateItem) -> Decision:
+    def decide(self, item: RateItem, last_seen: ServerCount | None = None) -> Decision:
         """Log ``item`` if the budget has room now; else say how long until it has.
 
         Held across put and decision: the bucket records the verdict on itself, and another
-        thread's put must not overwrite it in between.
+        thread's put must not overwrite it in between. ``last_seen`` is not needed: the file
+        cannot lose its log while this process holds it open (deleting it unlinks a file
+        this connection keeps using).
         """
         with self.locked():
             return cast(Decision, self.bucket.put_decision(item))  # a sync bucket: no awaitable

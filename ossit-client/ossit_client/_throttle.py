@@ -18,7 +18,9 @@ Adapting to the server (other machines may use the same key):
 * each answer's ``X-RateLimit-Remaining`` is compared with what the shared log believes is left;
   when the server has counted more, placeholders are logged that expire when the server says a
   request is free again (``X-RateLimit-Reset``), so the budget tightens to the server's view;
-* a 429 pauses every process sharing the file until its ``Retry-After``.
+* a 429 pauses every process sharing the file until its ``Retry-After``;
+* the latest answer's count is kept (``ServerCount``), for a store that lost its log (a Redis
+  flushed or restarted) to rebuild from what the server says rather than from nothing.
 
 The log, the pause and the gone endpoints live in a ``BudgetStore``: the machine's budget file
 (``_state_file``) or a Redis shared by machines (``_redis_budget``); both give the same answers,
@@ -49,6 +51,7 @@ from collections.abc import Mapping
 from pyrate_limiter import Rate, RateItem
 
 from ._budget_store import BudgetStore
+from ._server_count import ServerCount
 from ._waits import log_wait, until_text
 
 logger = logging.getLogger(__name__)
@@ -109,6 +112,9 @@ class Throttle:
         self._max_pause = max_pause
         #: The end (epoch ms) of a pause the server asked for but this process did not share.
         self._own_pause_until_ms = 0
+        #: The server's count at the latest answer: what a store that lost its log rebuilds
+        #: from (a Redis flushed or restarted), rather than counting a whole window as spent.
+        self._last_seen: ServerCount | None = None
 
     @staticmethod
     def rate(limit: int, window_seconds: float) -> Rate:
@@ -140,7 +146,7 @@ class Throttle:
                 log_wait(logger, seconds, "the shared budget is paused (server's request)")
                 time.sleep(seconds)
                 continue
-            decision = self._state.decide(RateItem(token, now))
+            decision = self._state.decide(RateItem(token, now), self._last_seen)
             if decision.allowed:
                 break
             wait_ms = decision.retry_after_ms if decision.retry_after_ms is not None else 100
@@ -179,18 +185,20 @@ class Throttle:
         """
         remaining = header_number(headers, "X-RateLimit-Remaining")
         reset = header_number(headers, "X-RateLimit-Reset")
-        if remaining is None or reset is None or reset <= 0:
+        if remaining is None or reset is None:
             return
         reset_ms = min(int(reset * 1000), self._window_ms)
+        server_limit = header_number(headers, "X-RateLimit-Limit") or self._limit
+        counted = int(max(min(server_limit - remaining, self._limit), 0))
+        now = self._state.now_ms()
+        self._last_seen = ServerCount(counted, now + reset_ms, now)
+        if reset <= 0:
+            return
         if remaining == 0 and not self.pause(reset_ms / 1000):
             return  # a pause no call would wait for: its placeholders are not shared either
-        server_limit = header_number(headers, "X-RateLimit-Limit") or self._limit
-        now = self._state.now_ms()
         # Placeholders age out of the window exactly when the server frees a request.
         deficit = self._state.top_up(
-            int(min(server_limit - remaining, self._limit)),
-            now - self._interval_ms,
-            now + reset_ms - self._interval_ms,
+            counted, now - self._interval_ms, now + reset_ms - self._interval_ms
         )
         if deficit > 0:
             logger.debug("server counted %d requests more than this machine; tightened", deficit)

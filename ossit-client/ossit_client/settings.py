@@ -9,14 +9,14 @@ both are), so this module needs no connector framework.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
 
-from ._budget_url import BUDGET_URL_ENV, check_budget_url
+from ._budget_url import BUDGET_URL_ENV, budget_url_secrets, check_budget_url, resolve_budget_url
+from ._masking import mask_secrets
 from ._secrets import SECRET_FILTER, check_base_url, check_domain_key
 
 DEFAULT_BASE_URL = "https://ossit.ca"
@@ -158,6 +158,37 @@ def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
     return errors
 
 
+def secret_values(config: Mapping[str, Any]) -> list[str]:
+    """Every secret the settings hold: each setting marked secret, as written and stripped,
+    and the password of the budget URL (``budget_url``, else ``$OSSIT_BUDGET_URL``).
+
+    Read from the raw settings, before any is checked, so a secret pasted into the wrong
+    setting is known before a message quotes that setting.
+    """
+    secrets: list[str] = []
+    for name, setting in CONNECTION_SETTINGS.items():
+        value = config.get(name)
+        if setting.get("secret") and isinstance(value, str) and name != "budget_url":
+            secrets += [value, value.strip()]
+    budget_url = config.get("budget_url")
+    url = resolve_budget_url(budget_url if isinstance(budget_url, str) else None)
+    if url is not None:
+        secrets += budget_url_secrets(url.strip())
+    return [secret for secret in secrets if secret]
+
+
+def masked_setting_errors(config: Mapping[str, Any], errors: Iterable[str]) -> list[str]:
+    """``errors`` (of any check: JSON Schema's, ``connection_setting_errors``, a connector's
+    own) with every secret of ``config`` masked, in any escaped spelling.
+
+    The one place every connector's settings errors pass through before they are printed: a
+    check quotes the value it refuses, and that value may be the key pasted into the wrong
+    setting (``start_date``, ``page_size``).
+    """
+    secrets = secret_values(config)
+    return [mask_secrets(error, secrets) for error in errors]
+
+
 def register_secrets(config: Mapping[str, Any]) -> None:
     """Mask the settings' secrets (the key, the budget URL's password) from now on.
 
@@ -165,13 +196,8 @@ def register_secrets(config: Mapping[str, Any]) -> None:
     same for text a connector prints by other routes (an Airbyte TRACE message, say). A
     connector calls this as soon as it has read its settings, before checking them.
     """
-    key = config.get("domain_key")
-    if isinstance(key, str):
-        SECRET_FILTER.register(key.strip())
-    budget_url = config.get("budget_url")
-    if isinstance(budget_url, str):
-        with contextlib.suppress(ValueError):
-            check_budget_url(budget_url)  # registers its password, whatever else is wrong
+    for secret in secret_values(config):
+        SECRET_FILTER.register(secret)
 
 
 def mask(text: str) -> str:

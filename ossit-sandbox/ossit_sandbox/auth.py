@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,16 @@ class DomainCache:
     def forget(self, key_hash: str) -> None:
         """Drop a deleted domain."""
         self._domains.pop(key_hash, None)
+
+
+def repeated_authorization(raw_headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a request carries more than one ``Authorization`` header (ASGI's raw headers).
+
+    Such a request is refused whole (400, in the middleware): Starlette's ``headers.get``
+    reads the first and a dict of the raw headers keeps the last, so with two, authentication
+    and the rate limit, counters, faults and stored answers could each see another key.
+    """
+    return sum(name == b"authorization" for name, _ in raw_headers) > 1
 
 
 def bearer_key(header: str | None) -> str | None:

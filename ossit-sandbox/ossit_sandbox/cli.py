@@ -9,6 +9,7 @@ import sys
 
 from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
 
+from ossit_sandbox.connections import IDLE_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
 from ossit_sandbox.errors import ApiError
 from ossit_sandbox.timefmt import check_time_zone
 
@@ -17,6 +18,13 @@ def _fraction(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
     return value
 
 
@@ -60,6 +68,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--fault-seed", type=int, default=None, help="seed of the random faults")
     serve.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer")
+    serve.add_argument(
+        "--read-timeout",
+        type=_positive,
+        default=READ_TIMEOUT_SECONDS,
+        help="seconds a client has to send a whole request, from connecting or the last answer",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=int,
+        default=IDLE_TIMEOUT_SECONDS,
+        help="seconds a keep-alive connection may stay idle after an answer",
+    )
     serve.add_argument("--log-level", default="warning")
 
     create = commands.add_parser("create-domain", help="create a domain, print its key")
@@ -87,6 +107,7 @@ def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from ossit_sandbox.app import create_app
+    from ossit_sandbox.connections import read_deadline_protocol
     from ossit_sandbox.control import Settings
 
     class ReadyServer(uvicorn.Server):
@@ -117,6 +138,8 @@ def _serve(args: argparse.Namespace) -> None:
         log_level=args.log_level,
         access_log=False,
         timeout_graceful_shutdown=3,
+        http=read_deadline_protocol(args.read_timeout),
+        timeout_keep_alive=args.idle_timeout,
     )
     ReadyServer(config).run()
 

@@ -23,6 +23,7 @@ from typing import Any
 from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
 
 from ossit_sandbox.auth import create_domain
+from ossit_sandbox.connections import IDLE_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
 from ossit_sandbox.generator import generate
 from ossit_sandbox.store.db import Store
 
@@ -51,18 +52,23 @@ class SandboxServer:
         drop_rate: float = 0.0,
         fault_seed: int | None = None,
         latency_ms: float = 0,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+        idle_timeout: int = IDLE_TIMEOUT_SECONDS,
         port: int | None = None,
         startup_timeout: float = 30.0,
     ) -> None:
         self.db_path = str(db_path)
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
+        self.read_timeout = read_timeout
+        self.idle_timeout = idle_timeout
         self._args = [
             sys.executable, "-m", "ossit_sandbox", "serve",
             "--host", "127.0.0.1", "--port", str(self.port), "--db", self.db_path,
             "--rate-limit", str(rate_limit), "--rate-window", str(rate_window),
             "--fail-rate", str(fail_rate), "--drop-rate", str(drop_rate),
             "--latency-ms", str(latency_ms),
+            "--read-timeout", str(read_timeout), "--idle-timeout", str(idle_timeout),
         ]  # fmt: skip
         if fault_seed is not None:
             self._args += ["--fault-seed", str(fault_seed)]

@@ -1,13 +1,14 @@
 """The outermost ASGI layer: everything that happens around a /v1/api request.
 
-First the body is read, up to the contract's ``REQUEST_BODY_MAX_BYTES`` (beyond it a 413).
-Then for /v1/api, in order: count it, apply the rate limit of a live domain's key (429 +
-Retry-After; a key that opens no domain gets no window, and the app's 401), refuse an
-encoded '/' in the path, inject a scripted or random fault (500/503 before anything
-changes), wait ``--latency-ms``; for a write, open its transaction, replay a stored
-``Idempotency-Key`` answer or run the app and commit its write together with its stored
-answer; then either send the answer with the X-RateLimit-* headers or — for a dropped
-write — close the connection without a byte.
+First the body is read, up to the contract's ``REQUEST_BODY_MAX_BYTES`` (beyond it a 413);
+a request with more than one ``Authorization`` header is a 400 on any path, so every step
+below and the app see one key. Then for /v1/api, in order: count it, apply the rate limit
+of a live domain's key (429 + Retry-After; a key that opens no domain gets no window, and
+the app's 401), refuse an encoded '/' in the path, inject a scripted or random fault
+(500/503 before anything changes), wait ``--latency-ms``; for a write, open its transaction,
+replay a stored ``Idempotency-Key`` answer or run the app and commit its write together with
+its stored answer; then either send the answer with the X-RateLimit-* headers or — for a
+dropped write — close the connection without a byte.
 It sits outside FastAPI so it receives uvicorn's own ``send`` and can reach the socket.
 """
 
@@ -22,7 +23,7 @@ from typing import Any
 from ossit_schemas import REQUEST_BODY_MAX_BYTES
 from starlette.types import Message, Receive, Scope, Send
 
-from ossit_sandbox.auth import DomainCache, bearer_key, hash_key
+from ossit_sandbox.auth import DomainCache, bearer_key, hash_key, repeated_authorization
 from ossit_sandbox.control import Control
 from ossit_sandbox.endpoints import Endpoints
 from ossit_sandbox.errors import ApiError
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 CRASH_AFTER_COMMIT = "OSSIT_SANDBOX_CRASH_AFTER_COMMIT"
 
 _TOO_LARGE = f"the request body exceeds {REQUEST_BODY_MAX_BYTES} bytes"
+_TWO_KEYS = "more than one Authorization header: send one Bearer key per request"
 # Methods counted under their own name in the stats; any other token counts as OTHER, so
 # the counters' keys are bounded (with the endpoint templates) whatever clients send.
 COUNTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -171,6 +173,9 @@ class SandboxMiddleware:
             return  # nothing to answer, nothing done
         if body is None:
             await send_error(send, 413, _TOO_LARGE, [(b"connection", b"close")])
+            return
+        if repeated_authorization(scope["headers"]):  # one key per request, on every path
+            await send_error(send, 400, _TWO_KEYS, [])
             return
         receive = replaying(body)
         if not scope["path"].startswith("/v1/api"):

@@ -1,17 +1,19 @@
 """Timestamps, dates and durations in the exact text forms the contract prescribes.
 
 Timestamps are stored and compared as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` text, so string
-order equals time order and SQLite indexes them directly.
+order equals time order and SQLite indexes them directly. What a timestamp or a date may be
+is the contract's (:mod:`ossit_schemas.values`), so the sandbox accepts exactly what the
+connectors send and refuse.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from datetime import UTC, date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+from ossit_schemas import values
+
 # IANA names are at most ~30 characters; anything longer is no zone (and, looked up as a
 # file, a name past the OS's limit raises OSError rather than ZoneInfoNotFoundError).
 MAX_TIME_ZONE = 255
@@ -34,30 +36,12 @@ def format_us(us: int) -> str:
 
 def format_datetime(dt: datetime) -> str:
     """Render an aware datetime as the canonical UTC timestamp text."""
-    dt = dt.astimezone(UTC)
-    return (
-        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T"
-        f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}.{dt.microsecond:06d}Z"
-    )
+    return values.format_timestamp(dt)
 
 
 def parse_timestamp(text: object) -> str:
     """Canonical text of an ISO 8601 timestamp carrying a UTC offset; ValueError otherwise."""
-    if not isinstance(text, str):
-        raise ValueError("must be an ISO 8601 timestamp string")
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError("must be an ISO 8601 timestamp such as 2026-11-25T04:01:53Z") from None
-    if dt.tzinfo is None:
-        raise ValueError("must include a UTC offset (Z or +HH:MM)")
-    try:
-        return format_datetime(dt)
-    except OverflowError:
-        # 0001-01-01T00:00:00+01:00 is in year 0 in UTC, 9999-12-31T23:59:59-01:00 in 10000.
-        raise ValueError(
-            "must be within 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z in UTC"
-        ) from None
+    return values.canonical_timestamp(text)
 
 
 def to_datetime(canonical: str) -> datetime:
@@ -80,13 +64,7 @@ def iso_duration(start: str | None, end: str | None) -> str | None:
 
 def parse_date(text: object) -> str:
     """Validate a ``YYYY-MM-DD`` calendar date; ValueError otherwise."""
-    if not isinstance(text, str) or not _DATE_RE.match(text):
-        raise ValueError("must be a date YYYY-MM-DD")
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        raise ValueError("must be a real calendar date YYYY-MM-DD") from None
-    return text
+    return values.parse_date(text).isoformat()  # the text itself: only YYYY-MM-DD is taken
 
 
 def check_time_zone(name: object) -> str:

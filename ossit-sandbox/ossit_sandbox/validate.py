@@ -6,11 +6,10 @@ the field, batch endpoints collect one per bad item with the item's index.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, Literal, overload
 
-from ossit_schemas import METADATA_MAX_DEPTH, NAME_MAX_LENGTH, name_problem
+from ossit_schemas import METADATA_MAX_DEPTH, NAME_MAX_LENGTH, name_problem, values
 
 from ossit_sandbox import timefmt
 from ossit_sandbox.errors import ApiError, invalid
@@ -72,10 +71,12 @@ def name(body: Mapping[str, Any], field: str = "name", *, required: bool = True)
 
 
 def json_document(body: Mapping[str, Any], field: str) -> dict[str, Any] | None:
-    """A free-form JSON object (or null) nested at most ``METADATA_MAX_DEPTH`` levels.
+    """A free-form JSON object (or null) nested at most ``METADATA_MAX_DEPTH`` levels, whose
+    numbers are kept exactly (:func:`ossit_schemas.values.json_problem`).
 
     orjson refuses to write more than 254 levels, so a deeper object would be stored but
-    never answered (a 500); the contract's 64 is far beyond any real metadata.
+    never answered (a 500); the contract's 64 is far beyond any real metadata. A number
+    refused is named by its path (``metadata.runs[2].count``).
     """
     value = body.get(field)
     if value is None:
@@ -91,8 +92,13 @@ def json_document(body: Mapping[str, Any], field: str) -> dict[str, Any] | None:
             if isinstance(child, dict | list)
         ]
         if not level:
-            return value
-    raise FieldError(field, f"must not be nested more than {METADATA_MAX_DEPTH} levels deep")
+            break
+    else:
+        raise FieldError(field, f"must not be nested more than {METADATA_MAX_DEPTH} levels deep")
+    if (problem := values.json_problem(value)) is not None:
+        path, reason = problem
+        raise FieldError(f"{field}.{path}" if path else field, reason)
+    return value
 
 
 def text(body: Mapping[str, Any], field: str) -> str | None:
@@ -104,18 +110,16 @@ def text(body: Mapping[str, Any], field: str) -> str | None:
 
 
 def number(body: Mapping[str, Any], field: str, *, required: bool) -> float | None:
-    """A finite JSON number (booleans are not numbers)."""
+    """A number kept exactly as a double (the contract's :func:`ossit_schemas.values.double`)."""
     value = body.get(field)
     if value is None:
         if required:
             raise FieldError(field, "is required")
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise FieldError(field, "must be a number")
-    result = float(value)
-    if not math.isfinite(result):
-        raise FieldError(field, "must be a finite number")
-    return result
+    try:
+        return values.double(value)
+    except ValueError as exc:
+        raise FieldError(field, str(exc)) from None
 
 
 def choice(

@@ -3,11 +3,13 @@
 The tap's catalog, the target's validation and the sandbox's answers all load their schemas
 from here, so a field added in one place is added everywhere; and the client, the
 connectors and the sandbox take the API's limits, enums and id and name rules from
-:mod:`ossit_schemas.contract` (re-exported here) rather than restating them.
+:mod:`ossit_schemas.contract` (re-exported here) rather than restating them. What a number
+and a time may be is :mod:`ossit_schemas.values`'s.
 """
 
 from __future__ import annotations
 
+from ossit_schemas import values
 from ossit_schemas._documents import (
     ORIGIN_FIELD,
     RECORD_TYPES,
@@ -70,4 +72,5 @@ __all__ = [
     "record_fields",
     "record_schema",
     "stream_schema",
+    "values",
 ]

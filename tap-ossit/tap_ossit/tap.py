@@ -15,7 +15,11 @@ import weakref
 from functools import cached_property
 
 from ossit_client import OssitClient
-from ossit_client.settings import connection_setting_errors, settings_schema
+from ossit_client.settings import (
+    connection_setting_errors,
+    masked_setting_errors,
+    settings_schema,
+)
 from ossit_schemas import RECORD_TYPES
 from ossit_sync.failure import describe, fail
 from ossit_sync.reading.settings import READ_SETTINGS, read_setting_errors
@@ -136,16 +140,22 @@ class TapOssit(SdkTap):
     def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
         """The SDK's setup; then, unless told not to, what JSON Schema cannot check.
 
-        All before any request: a bad setting stops the run naming it.
+        All before any request: a bad setting stops the run naming it. Every message has
+        the settings' secrets masked, the SDK's too: a check quotes the value it refuses,
+        which may be the key pasted into another setting.
         """
         self.replication_methods = _chosen_replication_methods(kwargs.get("catalog"))
         if kwargs.get("state") is not None:
             check_state(kwargs["state"])
-        super().__init__(*args, validate_config=validate_config, **kwargs)
-        if validate_config and (errors := _setting_errors(self.config)):
-            raise ConfigValidationError(
-                "Config validation failed", errors=errors, schema=self.config_jsonschema
-            )
+        try:
+            super().__init__(*args, validate_config=validate_config, **kwargs)
+            if validate_config and (errors := _setting_errors(self.config)):
+                raise ConfigValidationError(
+                    "Config validation failed", errors=errors, schema=self.config_jsonschema
+                )
+        except ConfigValidationError as exc:
+            errors = masked_setting_errors(self.config, exc.errors)
+            raise ConfigValidationError(str(exc), errors=errors, schema=exc.schema) from None
 
     @cached_property
     def api(self) -> OssitClient:

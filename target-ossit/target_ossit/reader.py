@@ -1,9 +1,11 @@
-"""A Singer message reader that counts input lines and parses them with orjson.
+"""A Singer message reader that counts input lines and parses them with msgspec.
 
 The SDK's reader neither knows which line it is on nor parses quickly (``json`` with
 ``Decimal`` floats).  This one keeps the line number where the target and its sinks
 can read it, turns any error raised while handling a line into an ``InputError`` that
-names that line, and parses with ``orjson`` (about 1 µs for a point record).
+names that line, and parses with ``ossit_schemas.values.loads`` (msgspec, about 1 µs for
+a point record), which keeps integers beyond 64 bits exact -- orjson makes floats of
+them -- so the field that holds one refuses it by name.
 
 A stop signal (``ossit_sync.stopping``) never lands inside the handling of a line: it
 ends the input between two lines (or while waiting for one), as if the input ended
@@ -17,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import IO, Any
 
-import orjson
+from ossit_schemas import values
 from ossit_sync.stopping import Stopped, whole
 from singer_sdk.io_base import GenericSingerReader
 
@@ -44,8 +46,8 @@ class NumberedSingerReader(GenericSingerReader[str]):
     def deserialize_json(self, line: str) -> dict[str, Any]:
         """Parse one line; anything but a JSON object is an ``InvalidLineError``."""
         try:
-            message = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
+            message = values.loads(line)
+        except values.JSONTextError as exc:
             msg = f"not valid JSON ({exc})"
             raise InvalidLineError(msg) from None
         if type(message) is not dict:

@@ -12,7 +12,11 @@ from functools import cached_property
 from typing import Any
 
 from ossit_client import OssitClient
-from ossit_client.settings import connection_setting_errors, settings_schema
+from ossit_client.settings import (
+    connection_setting_errors,
+    masked_setting_errors,
+    settings_schema,
+)
 from ossit_sync.failure import describe, fail
 from ossit_sync.loading import BatchLoader, held_back_error
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
@@ -42,13 +46,19 @@ class TargetOssit(SdkTarget):
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
         """The SDK's setup; then, unless told not to, what JSON Schema cannot check.
 
-        All before any input is read: a bad setting stops the run naming it.
+        All before any input is read: a bad setting stops the run naming it. Every message
+        has the settings' secrets masked, the SDK's too: a check quotes the value it
+        refuses, which may be the key pasted into another setting.
         """
-        super().__init__(*args, validate_config=validate_config, **kwargs)
-        if validate_config and (errors := connection_setting_errors(self.config)):
-            raise ConfigValidationError(
-                "Config validation failed", errors=errors, schema=self.config_jsonschema
-            )
+        try:
+            super().__init__(*args, validate_config=validate_config, **kwargs)
+            if validate_config and (errors := connection_setting_errors(self.config)):
+                raise ConfigValidationError(
+                    "Config validation failed", errors=errors, schema=self.config_jsonschema
+                )
+        except ConfigValidationError as exc:
+            errors = masked_setting_errors(self.config, exc.errors)
+            raise ConfigValidationError(str(exc), errors=errors, schema=exc.schema) from None
         # One sink at a time, in input order: parents before children, one client.
         self.max_parallelism = 1
         self.options = LoadOptions.from_config(self.config)

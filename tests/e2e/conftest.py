@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 from meltano_command import UNREACHABLE_HUB, run_meltano
-from ossit_client import OssitClient
+from ossit_client import Origin, OssitClient
+from ossit_sync.loading.items import DERIVED_PREFIX
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -148,8 +149,9 @@ def snapshot() -> Any:
     return take
 
 
-def _live_view(records: dict[str, list[dict]]) -> dict[str, dict]:
-    """Live records keyed by what identifies them across domains (ids differ), ids dropped."""
+def _live_view(records: dict[str, list[dict]], origin: Origin) -> dict[str, dict]:
+    """Live records keyed by what identifies them across domains (ids differ), ids dropped;
+    an interval without external_id by the name a copy gives it (``ossit:<domain>:<id>``)."""
     drop = {
         "id",
         "group_id",
@@ -170,14 +172,17 @@ def _live_view(records: dict[str, list[dict]]) -> dict[str, dict]:
         "points": {
             (r["group"], r["statistic"], r["reference_date"]): strip(r) for r in live["points"]
         },
-        "intervals": {r["external_id"] or r["id"]: strip(r) for r in live["intervals"]},
+        "intervals": {
+            r["external_id"] or f"{DERIVED_PREFIX}{origin.domain}:{r['id']}": strip(r)
+            for r in live["intervals"]
+        },
     }
 
 
 @pytest.fixture
 def domain_view(snapshot: Any) -> Any:
     """domain_view(base_url, key) -> the domain's live content, comparable across domains."""
-    return lambda base_url, key: _live_view(snapshot(base_url, key))
+    return lambda base_url, key: _live_view(snapshot(base_url, key), Origin.of(base_url, key))
 
 
 @pytest.fixture

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -15,9 +18,14 @@ DEMO_UNITS = {"views", "visitors", "signups", "emails", "jobs", "units", "minute
 
 
 def user_env() -> dict[str, str]:
-    """A user's shell: nothing that points Meltano or the connectors elsewhere."""
+    """A user's shell: nothing that points Meltano or the connectors elsewhere, and no uv on
+    PATH (the quick start then uses its private .tools/uv-venv, which the user's shell lacks,
+    so the commands it prints must work without `uv` on PATH)."""
     ours = ("TAP_", "TARGET_", "MELTANO_", "OSSIT_")
-    return {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours) and k != "UV"}
+    path = env.get("PATH", "").split(os.pathsep)
+    env["PATH"] = os.pathsep.join(p for p in path if p and not shutil.which("uv", path=p))
+    return env
 
 
 def quickstart(port: int, workdir: Path) -> subprocess.CompletedProcess[str]:
@@ -105,6 +113,31 @@ def test_quickstart_runs_end_to_end(meltano_installed, tmp_path: Path) -> None:
     state = run_as_user(printed_command(out, "Bookmarks Meltano keeps"))
     assert state.returncode == 0, state.stderr[-3000:]
     assert '"bookmarks"' in state.stdout
+
+    # The sandbox starts again as printed, and the printed call (its key read from the file
+    # the quick start kept, never printed) reaches the demo domain.
+    key_file = workdir / "domain-key"
+    assert key_file.stat().st_mode & 0o077 == 0
+    assert key_file.read_text().strip() not in proc.stdout + proc.stderr
+    serve = printed_command(out, "The sandbox keeps its data in")
+    with (workdir / "restart.log").open("wb") as log:
+        restarted = subprocess.Popen(
+            ["bash", "-c", f"exec {serve}"], cwd=REPO, env=user_env(), stdout=log, stderr=log,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while "ossit-sandbox ready on" not in (workdir / "restart.log").read_text():
+            assert restarted.poll() is None, (workdir / "restart.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "the restarted sandbox never got ready"
+            time.sleep(0.2)
+        call = run_as_user(printed_command(out, "and while it runs, call it"))
+        assert call.returncode == 0, call.stderr[-3000:]
+        groups = {group["name"] for group in json.loads(call.stdout)["data"]}
+        assert "Website Traffic" in groups, call.stdout[-3000:]
+    finally:
+        restarted.terminate()
+        restarted.wait(timeout=30)
 
 
 def test_quickstart_never_deletes_a_directory_it_did_not_make(tmp_path: Path) -> None:

@@ -32,6 +32,14 @@ def api_call(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         yield {"base_url": server.base_url, "headers": {"Authorization": f"Bearer {key}"}}
 
 
+@pytest.fixture(scope="module")
+def bounded_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """A sandbox whose connection bounds are short (1 s), for the slow-client tests."""
+    db = tmp_path_factory.mktemp("bounded") / "sandbox.db"
+    with SandboxServer(db, read_timeout=1.0, idle_timeout=1) as server:
+        yield server
+
+
 @pytest.fixture
 def official_ossit(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The official client aimed at the shared sandbox with a fresh domain's key.

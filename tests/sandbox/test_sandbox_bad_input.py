@@ -3,7 +3,9 @@
 A 500 makes clients retry for a minute, so each value here once reached an exception the
 sandbox did not expect: digits of other scripts, timestamps that leave the calendar once
 converted to UTC, JSON nested deeper than orjson writes, numbers past a float or SQLite's
-integers, names too long for the file system.
+integers, names too long for the file system. A number or a time is kept exactly or refused
+naming its field (``ossit_schemas.values``), never changed: no float stands for an integer
+past 64 bits, no timestamp loses its nanoseconds.
 """
 
 from __future__ import annotations
@@ -81,6 +83,24 @@ def test_an_interval_timestamp_outside_the_calendar_is_422(
     _item_error(api.post("/intervals/batch", {"intervals": [body], "create_missing": True}), field)
 
 
+OFF_GRAMMAR_TIMESTAMPS = [
+    "2026-01-01T00:00:00.1234567Z",  # would be cut to microseconds
+    "20260101T000000Z",  # ISO 8601's basic form, which RFC 3339 is not
+    "2026-W01-4T00:00:00Z",
+    "2026-01-01T00:00Z",  # no seconds
+    "2026-01-01T00:00:00+0100",
+    "2026-01-01T00:00:00,5Z",
+    "2026-01-01",
+]
+
+
+@pytest.mark.parametrize("stamp", OFF_GRAMMAR_TIMESTAMPS)
+def test_a_timestamp_outside_rfc_3339_is_422(api: Api, stamp: str) -> None:
+    _field_error(api.get("/points", updated_since=stamp), "updated_since")
+    body = {"group": "g", "type": "run", "start": stamp, "create_missing": True}
+    _field_error(api.post("/intervals", body), "start")
+
+
 def test_timestamps_at_the_edges_that_stay_in_the_calendar_work(api: Api) -> None:
     api.ok(api.post("/statistic-groups", {"name": "g"}), 201)
     body = {"group": "g", "type": "run", "start": "0001-01-01T00:00:00-01:00",
@@ -138,17 +158,64 @@ def _post_raw(api: Api, path: str, body: bytes) -> Any:
     return api.call("POST", path, data=body, headers={"Content-Type": "application/json"})
 
 
-@pytest.mark.parametrize("value", [b"1e400", b"-1e400", b"1" * 5000])
-def test_numbers_past_a_float_are_400(api: Api, value: bytes) -> None:
+def test_an_integer_of_thousands_of_digits_is_400(api: Api) -> None:
     api.ok(api.post("/statistic-groups", {"name": "g"}), 201)
-    answer = _post_raw(api, "/statistics", b'{"group": "g", "name": "s", "value": ' + value + b"}")
+    body = b'{"group": "g", "name": "s", "value": ' + b"1" * 5000 + b"}"
+    answer = _post_raw(api, "/statistics", body)
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "malformed_json"
 
 
-def test_integers_past_64_bits_are_read_as_floats(api: Api) -> None:
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [(b"1e400", "finite"), (b"-1e400", "finite"),
+     (b"18446744073709551617", "holds exactly"),  # 2**64 + 1: was stored as 2**64
+     (b"9007199254740993", "holds exactly")],  # 2**53 + 1
+)  # fmt: skip
+def test_a_value_no_double_holds_exactly_is_422_naming_value(
+    api: Api, value: bytes, says: str
+) -> None:
     api.ok(api.post("/statistic-groups", {"name": "g"}), 201)
-    body = b'{"group": "g", "name": "s", "value": 18446744073709551617}'
-    assert api.ok(_post_raw(api, "/statistics", body), 201)["value"] == float(2**64)
+    created = _post_raw(api, "/statistics", b'{"group": "g", "name": "s", "value": ' + value + b"}")
+    assert says in _field_error(created, "value")["message"]
+    api.ok(api.post("/statistics", {"group": "g", "name": "s"}), 201)
+    item = b'{"group": "g", "statistic": "s", "reference_date": "2026-01-01", "value": '
+    _item_error(_post_raw(api, "/points/batch", b'{"points": [' + item + value + b"}]}"), "value")
+    update = _post_raw(api, "/statistics/g/s", b'{"method": "set", "value": ' + value + b"}")
+    _field_error(update, "value")
+    assert api.read_all("/points") == []
+
+
+@pytest.mark.parametrize(
+    ("metadata", "field"),
+    [(b'{"n": 1267650600228229401496703205377}', "metadata.n"),  # 2**100 + 1
+     (b'{"runs": [1, {"count": 9223372036854775808}]}', "metadata.runs[1].count"),  # 2**63
+     (b'{"x": -1e400}', "metadata.x")],
+)  # fmt: skip
+def test_a_metadata_number_the_api_cannot_keep_is_422_naming_its_path(
+    api: Api, metadata: bytes, field: str
+) -> None:
+    api.ok(api.post("/statistic-groups", {"name": "g"}), 201)
+    body = b'{"group": "g", "type": "run", "start": "2026-01-01T00:00:00Z", "metadata": '
+    _field_error(_post_raw(api, "/intervals", body + metadata + b"}"), field)
+    batch = b'{"intervals": [' + body + metadata + b"}]}"
+    _item_error(_post_raw(api, "/intervals/batch", batch), field)
+    created = api.ok(
+        api.post("/intervals", {"group": "g", "type": "run", "start": "2026-01-01T00:00:00Z"}), 201
+    )
+    update = b'{"metadata": ' + metadata + b"}"
+    answer = api.call("PUT", f"/intervals/{created['id']}", data=update,
+                      headers={"Content-Type": "application/json"})  # fmt: skip
+    _field_error(answer, field)
+    assert api.ok(api.get(f"/intervals/{created['id']}"))["metadata"] is None
+
+
+def test_metadata_integers_within_64_bits_are_kept_exactly(api: Api) -> None:
+    api.ok(api.post("/statistic-groups", {"name": "g"}), 201)
+    metadata = {"max": 2**63 - 1, "min": -(2**63), "odd": 2**53 + 1, "x": 0.1}
+    body = {"group": "g", "type": "run", "start": "2026-01-01T00:00:00Z", "metadata": metadata}
+    created = api.ok(api.post("/intervals", body), 201)
+    assert created["metadata"] == metadata
+    assert api.ok(api.get(f"/intervals/{created['id']}"))["metadata"] == metadata
 
 
 @pytest.mark.parametrize("zone", ["A" * 5000, "Europe/" + "x" * 300, "a\x00b", "../../etc/passwd"])

@@ -13,7 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import orjson
 from fastapi import Request, Response
-from ossit_schemas import BATCH_SIZE_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
+from ossit_schemas import BATCH_SIZE_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, values
 from starlette.concurrency import run_in_threadpool
 
 from ossit_sandbox import timefmt, validate
@@ -58,11 +58,14 @@ async def run(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 
 
 async def read_body(request: Request) -> dict[str, Any]:
-    """The JSON object body: 400 when it is not JSON, 422 when it is not an object."""
+    """The JSON object body: 400 when it is not JSON, 422 when it is not an object (or a
+    number in it cannot be kept exactly, by that field's check)."""
     raw = await request.body()
     try:
-        body = orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError:
+        # Not orjson.loads: it makes floats of integers beyond 64 bits, which validation
+        # could then not refuse; values.loads keeps them for the field's check to name.
+        body = values.loads(raw) if raw else {}
+    except values.JSONTextError:
         raise ApiError(400, "malformed_json", "the request body is not valid JSON") from None
     try:
         return validate.json_object(body)

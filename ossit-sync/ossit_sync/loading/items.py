@@ -8,22 +8,16 @@ one by the ``Destination``.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from ossit_client import Origin
-from ossit_schemas import ORIGIN_FIELD
+from ossit_schemas import ORIGIN_FIELD, values
 
 from ossit_sync.loading.errors import InvalidRecordError
 
 Item = dict[str, Any]
 Record = dict[str, Any]
-
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)
-"""A number as JSON writes it (RFC 8259 section 6): ASCII digits, no blanks, no ``_``."""
 
 _INTERVAL_OPTIONAL = ("statistic", "name", "end", "metadata")
 DERIVED_PREFIX = "ossit:"
@@ -75,29 +69,27 @@ def _point(record: Record, stream: str) -> Item:
     if _deleted(record):
         return {"group": group, "statistic": statistic, "reference_date": day, "delete": True}
     value = record["value"]
-    if type(value) is str:
-        value = _number(value, stream)
     return {
         "group": group,
         "statistic": statistic,
         "reference_date": day,
-        "value": value,
+        "value": None if value is None else _number(value, stream),
         "method": record.get("method") or "set",
     }
 
 
-def _number(text: str, stream: str) -> float:
-    """A number given as text, as CSV sources give every value.
+def _number(value: object, stream: str) -> float:
+    """A point's value as the API stores it (a double), kept exactly or refused here, on
+    its own input line, by the contract's rule (``ossit_schemas.values``).
 
-    Only JSON's number syntax is accepted: ``float()`` also takes ``1_000``, surrounding
-    blanks, ``inf``/``nan`` and digits of every script (fullwidth ones too), none of which
-    a source means as a number the API would store the same way.
+    Text stands for a number (CSV sources give every value as text) only in JSON's number
+    syntax: ``float()`` also takes ``1_000``, surrounding blanks, ``+5``, ``inf``/``nan``
+    and digits of every script, none of which the API would store the same way.
     """
-    value = float(text) if _JSON_NUMBER.fullmatch(text) else math.nan
-    if not math.isfinite(value):
-        msg = f"not a finite number in JSON number form: {text[:100]!r}"
-        raise InvalidRecordError(msg, stream=stream, field="value")
-    return value
+    try:
+        return values.double(values.parse_number(value) if type(value) is str else value)
+    except ValueError as exc:
+        raise InvalidRecordError(str(exc), stream=stream, field="value") from None
 
 
 def _interval(record: Record, stream: str, destination: Origin) -> Item:
@@ -156,14 +148,20 @@ def _own_interval_id(external_id: str, destination: Origin) -> str | None:
 
 
 def _check_encodable(metadata: object, stream: str) -> None:
-    """Refuse metadata the request could not carry, on its own input line.
+    """Refuse metadata the request could not carry or the API could not keep exactly, on
+    its own input line.
 
-    Metadata is free-form JSON; what JSON encoding refuses (nesting deeper than 255
-    levels, for one) would otherwise fail on the sending thread, later, for the batch.
+    Metadata is free-form JSON; a number the API would not keep (an integer beyond 64
+    bits, see ``ossit_schemas.values``) or what JSON encoding refuses (nesting deeper than
+    the encoder follows) would otherwise fail later, for the whole batch.
     """
+    if (problem := values.json_problem(metadata)) is not None:
+        path, reason = problem
+        field = f"metadata.{path}" if path else "metadata"
+        raise InvalidRecordError(reason, stream=stream, field=field)
     try:
-        orjson.dumps(metadata)
-    except orjson.JSONEncodeError as exc:
+        values.dumps(metadata)
+    except (TypeError, ValueError) as exc:
         msg = f"cannot be sent as JSON ({exc})"
         raise InvalidRecordError(msg, stream=stream, field="metadata") from None
 

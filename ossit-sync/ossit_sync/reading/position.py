@@ -7,10 +7,11 @@ position a run starts from, and says which record an earlier run already emitted
 
 from __future__ import annotations
 
-import datetime
 import re
 import typing as t
 from dataclasses import dataclass
+
+from ossit_schemas import values
 
 if t.TYPE_CHECKING:
     from ossit_client import Signer
@@ -62,11 +63,13 @@ class Position:
 
 
 def api_timestamp(value: str) -> str:
-    """A bookmark or start date in the API's own form, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
-    moment = datetime.datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A bookmark or start date in the API's own form, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``.
+
+    One fixed-width form (a 4-digit year even before 1000), so comparing two of them as
+    text compares the times. Without an offset a value is UTC, a date alone its midnight;
+    anything else is a ValueError (``ossit_schemas.values``).
+    """
+    return values.canonical_timestamp(value, offset_required=False)
 
 
 def later(bookmark: str | None, start_date: str | None) -> str | None:

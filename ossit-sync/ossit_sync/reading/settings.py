@@ -9,11 +9,10 @@ are.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from ossit_schemas import PAGE_SIZE_MAX
+from ossit_schemas import PAGE_SIZE_MAX, values
 
 READ_SETTINGS: dict[str, dict[str, Any]] = {
     "start_date": {
@@ -58,8 +57,10 @@ def read_setting_errors(config: Mapping[str, Any]) -> list[str]:
     """What JSON Schema cannot check of a read's settings, each message naming its setting."""
     errors = []
     if (start_date := config.get("start_date")) is not None:
+        # The reader's own rule (``api_timestamp``): a date-time that passed here is one the
+        # reads can send, e.g. 0001-01-01T00:00:00Z as 0001-01-01T00:00:00.000000Z.
         try:
-            datetime.datetime.fromisoformat(start_date)
-        except (TypeError, ValueError):
-            errors.append(f"start_date {start_date!r} is not an ISO 8601 date-time")
+            values.parse_timestamp(start_date, offset_required=False)
+        except ValueError as exc:
+            errors.append(f"start_date {start_date!r:.80} is not an ISO 8601 date-time ({exc})")
     return errors
