@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
@@ -380,6 +381,67 @@ def bomb(size: int) -> Handler:
 
     def handler(exchange: Exchange) -> None:
         exchange.answer(200, gzip_bomb(size), {"Content-Encoding": "gzip"})
+
+    return handler
+
+
+# -- misbehaviours the connector-level hostile tests share ------------------------------------
+
+ERROR_BODY = {"error": {"code": "nope", "message": "not now"}}
+IN_2099 = formatdate(4_070_908_800, usegmt=True)
+"""A ``Retry-After`` date in 2099."""
+
+
+def answer_with(status: int, body: Any, headers: dict[str, str] | None = None) -> Handler:
+    """Always the same answer."""
+
+    def handler(exchange: Exchange) -> None:
+        exchange.answer(status, body, headers)
+
+    return handler
+
+
+def drip(body: bytes, every: float = 0.5) -> Handler:
+    """A good answer with ``body``, one byte every ``every`` seconds: each read is well
+    within any read timeout, the whole answer never is."""
+
+    def handler(exchange: Exchange) -> bool:
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        for byte in head + body:
+            exchange.send(bytes([byte]))
+            if not exchange.pause(every):
+                break
+        return False
+
+    return handler
+
+
+def closed_mid_answer(body: bytes) -> Handler:
+    """Headers promising ``body``, half of it, then the connection closes."""
+
+    def handler(exchange: Exchange) -> bool:
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        exchange.send(head + body[: len(body) // 2])
+        return False
+
+    return handler
+
+
+def repeating_cursor(first: dict[str, Any], then: dict[str, Any]) -> Handler:
+    """A list whose every page names the same next cursor (``first``, then ``then``)."""
+
+    def handler(exchange: Exchange) -> None:
+        record = then if "cursor" in exchange.request.query else first
+        exchange.answer(200, {"data": [record], "next_cursor": "again"})
+
+    return handler
+
+
+def not_advancing(records: list[dict[str, Any]]) -> Handler:
+    """A list whose every page is the same ``records``, under a new cursor each time."""
+
+    def handler(exchange: Exchange) -> None:
+        exchange.answer(200, {"data": records, "next_cursor": f"page-{exchange.number}"})
 
     return handler
 

@@ -45,6 +45,7 @@ from ossit_sync.loading import (
     RecordValidator,
     held_back_error,
 )
+from ossit_sync.loading.sender import SWITCH_INTERVAL_S
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
 from ossit_sync.stopping import whole
 
@@ -105,6 +106,7 @@ class Write:
     def __call__(self, config: Config, args: argparse.Namespace, writer: MessageWriter) -> None:
         options = LoadOptions.from_config(config)
         streams = configured_streams(configured_catalog(args.catalog), options)
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # the command line's process to tune
         client: OssitClient | None = None
 
         def get_client() -> OssitClient:

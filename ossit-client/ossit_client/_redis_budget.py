@@ -193,11 +193,11 @@ class BudgetSettingError(BudgetStoreError):
 def _setting_fault(exc: BaseException) -> str | None:
     """What of ``budget_url`` the Redis (or redis-py) refused, if ``exc`` says so; else None."""
     if isinstance(exc, redis.AuthenticationError | redis.AuthenticationWrongNumberOfArgsError):
-        return "refused its user name or password"
+        return "its Redis refused the user name or password"
     if isinstance(exc, redis.exceptions.NoPermissionError):
-        return "does not let its user run the budget's commands"
+        return "its Redis does not let that user run the budget's commands"
     if isinstance(exc, redis.ResponseError) and "DB index" in str(exc):
-        return "has no such database (see the number after the port)"
+        return "its Redis has no such database (the number after the port)"
     if isinstance(exc, TypeError | ValueError):  # redis-py's reading of the URL's options
         return "holds an option redis-py does not take, or a value it cannot read"
     return None
@@ -379,6 +379,6 @@ class RedisBudget:
         """The error naming ``budget_url`` and what of it was refused (``exc`` must say)."""
         return BudgetSettingError(
             self.url,
-            f"budget_url: the Redis at {self.url} {_setting_fault(exc)} "
+            f"budget_url {self.url}: {_setting_fault(exc)} "
             f"({type(exc).__name__}: {exc}); fix budget_url (or OSSIT_BUDGET_URL)",
         )

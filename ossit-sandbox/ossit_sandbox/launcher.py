@@ -1,8 +1,9 @@
 """Start a real sandbox server in a subprocess, for tests, benchmarks and the demo.
 
-``SandboxServer`` runs ``python -m ossit_sandbox serve`` on a free 127.0.0.1 port, waits
-for ``/_sandbox/health`` and stops the process with SIGTERM (then SIGKILL). Domains and
-data are written straight into the same SQLite file; stats and faults go over HTTP.
+``SandboxServer`` runs ``python -m ossit_sandbox serve`` (this interpreter's, or ``python``:
+another venv's, where it is installed) on a free 127.0.0.1 port, waits for
+``/_sandbox/health`` and stops the process with SIGTERM (then SIGKILL). Domains and data are
+written straight into the same SQLite file; stats and faults go over HTTP.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class SandboxServer:
         idle_timeout: int = IDLE_TIMEOUT_SECONDS,
         port: int | None = None,
         startup_timeout: float = 30.0,
+        python: str = sys.executable,
     ) -> None:
         self.db_path = str(db_path)
         self.port = port or free_port()
@@ -63,7 +65,7 @@ class SandboxServer:
         self.read_timeout = read_timeout
         self.idle_timeout = idle_timeout
         self._args = [
-            sys.executable, "-m", "ossit_sandbox", "serve",
+            python, "-m", "ossit_sandbox", "serve",
             "--host", "127.0.0.1", "--port", str(self.port), "--db", self.db_path,
             "--rate-limit", str(rate_limit), "--rate-window", str(rate_window),
             "--fail-rate", str(fail_rate), "--drop-rate", str(drop_rate),

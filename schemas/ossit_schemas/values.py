@@ -232,8 +232,8 @@ def parse_timestamp(text: object, *, offset_required: bool = True) -> datetime.d
         raise ValueError(f"must be an ISO 8601 timestamp string such as {TIMESTAMP_EXAMPLE}")
     match = _TIMESTAMP.fullmatch(text)
     if match is None or (offset_required and match["offset"] is None):
-        offset = " with a UTC offset (Z or +HH:MM)" if offset_required else ""
-        msg = f"must be an ISO 8601 timestamp{offset} such as {TIMESTAMP_EXAMPLE}"
+        needs = " with a UTC offset (Z or +HH:MM)" if offset_required else ""
+        msg = f"must be an ISO 8601 timestamp{needs} such as {TIMESTAMP_EXAMPLE}"
         raise ValueError(f"{msg}: {_shown(text)}")
     fraction = match["fraction"] or ""
     if fraction[6:].strip("0"):

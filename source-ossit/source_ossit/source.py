@@ -36,15 +36,15 @@ from ossit_airbyte.messages import (
     stream_state,
     stream_status,
 )
+from ossit_airbyte.schemas import stream_schema
 from ossit_airbyte.spec import connection_specification
 from ossit_client import OssitClient
 from ossit_client.settings import connection_setting_errors
-from ossit_schemas import RECORD_TYPES, stream_schema
+from ossit_schemas import RECORD_TYPES
 from ossit_sync.reading import ForeignStateError, KindReader, ReadOptions
 from ossit_sync.reading.settings import READ_SETTINGS, read_setting_errors
+from ossit_sync.reading.stream_state import StreamState
 from ossit_sync.stopping import whole
-
-from source_ossit.state import StreamState
 
 DOCUMENTATION_URL = "https://github.com/ossit/ossit-connectors/blob/main/source-ossit/README.md"
 CURSOR_FIELD = "updated_at"
@@ -95,7 +95,8 @@ class Discover:
 
 
 def catalog() -> AirbyteCatalog:
-    """The source's catalog: every kind of record, with its schema."""
+    """The source's catalog: every kind of record, with its schema (numbers kept exactly by a
+    typed store: ``ossit_airbyte.schemas``)."""
     return AirbyteCatalog(
         streams=[
             AirbyteStream(

@@ -4,8 +4,14 @@ The SDK has no public hook for writing a page of records at once, for moving a
 partition's state to a position it did not compute itself, or for leaving the process's
 signals to the command line. Each private SDK function replaced or called here is
 listed in ``REPLACED`` with the hash of its source in the singer-sdk version this was
-written against; ``tests/test_sdk_guard.py`` fails when the SDK changes one, so an
-upgrade is a deliberate review of this file, never a silent change of behaviour.
+written against, and each private SDK attribute read or set here in ``ATTRIBUTES`` with
+the SDK function that defines it (itself in ``REPLACED``); ``tests/test_sdk_guard.py``
+fails when the SDK changes one, and when a private SDK name is used anywhere else in
+the connector, so an upgrade is a deliberate review of this file, never a silent change
+of behaviour.
+
+What the replaced engine keeps of the SDK's contract, the documented hooks included
+(`Stream.post_process`, stream maps, selection), is tested in ``tests/tap``.
 """
 
 from __future__ import annotations
@@ -47,8 +53,18 @@ REPLACED: dict[str, str] = {
     "singer_sdk.streams.core:Stream._check_max_record_limit": "1e2a5ba02d427833",
     "singer_sdk.helpers._catalog:pop_deselected_record_properties": "e69d4428c03eced1",
     "singer_sdk.helpers._util:utc_now": "79d85139ddece0a3",
+    # define the attributes in ATTRIBUTES
+    "singer_sdk.streams.core:Stream.__init__": "d688dac686f01d3b",
+    "singer_sdk.streams._state:StreamStateManager.__init__": "554af39db4fba9fb",
 }
 """SDK function (``module:qualname``) -> sha256 prefix of its source when this was written."""
+
+ATTRIBUTES: dict[str, str] = {
+    "_tap": "singer_sdk.streams.core:Stream.__init__",
+    "_stream_version": "singer_sdk.streams.core:Stream.__init__",
+    "is_flushed": "singer_sdk.streams._state:StreamStateManager.__init__",
+}
+"""Private SDK attribute used here -> the SDK function (in ``REPLACED``) that sets it."""
 
 CURSOR_STATE_KEY = "next_page"
 """Where a partition's state keeps the cursor of its next page (see `Position`)."""
@@ -137,8 +153,14 @@ class PagedStream(Stream):
         batcher, so a STATE never covers records not yet in a batch file it has announced.
         A page, its new position and its STATE are written as one (`stopping.whole`): a
         stop signal ends the run after them, never inside the page.
+
+        A subclass's `post_process` runs on every record, with its partition, before
+        selection and stream maps, as in the SDK; a record it drops is read all the
+        same, so the position moves past it. Streams that keep the SDK's (which returns
+        the record as is) skip the call.
         """
         outputs = self._outputs()
+        post_processed = self._post_processed if _overrides_post_process(self) else None
         limit = self.ABORT_AT_RECORD_COUNT
         count = 0
         with (
@@ -150,10 +172,15 @@ class PagedStream(Stream):
                 self._write_starting_replication_value(partition)
                 for page in self._read(partition):
                     records, position = page.records, page.position
+                    stamps: list[str] | None = None  # updated_at of each record as read
+                    if post_processed is not None:
+                        records, stamps = post_processed(records, partition)
                     over_limit = limit is not None and count + len(records) > limit
                     if over_limit:
-                        records = records[: limit - count]  # type: ignore[operator]
-                        position = Position(records[-1]["updated_at"] if records else None)
+                        kept = limit - count  # type: ignore[operator]
+                        records = records[:kept]
+                        stamps = stamps or [record["updated_at"] for record in records]
+                        position = Position(stamps[kept - 1] if records else None)
                     if write_messages:
                         # A stop signal waits for the page and its STATE (ossit_sync.stopping).
                         with whole():
@@ -175,6 +202,20 @@ class PagedStream(Stream):
         if write_messages:
             self._write_state_message()
 
+    def _post_processed(
+        self, records: list[dict[str, t.Any]], context: types.Context | None
+    ) -> tuple[list[dict[str, t.Any]], list[str]]:
+        """The records `post_process` keeps, as it returns them, and the `updated_at` each
+        had as read (the position of a page cut short by a record limit)."""
+        kept: list[dict[str, t.Any]] = []
+        stamps: list[str] = []
+        for record in records:
+            stamp = record["updated_at"]
+            if (row := self.post_process(record, context)) is not None:
+                kept.append(row)
+                stamps.append(stamp)
+        return kept, stamps
+
     def _advance(self, context: types.Context | None, position: Position) -> None:
         """Move the partition's state to `position`: its bookmark and next page's cursor.
 
@@ -192,3 +233,8 @@ class PagedStream(Stream):
         else:
             state[CURSOR_STATE_KEY] = saved
         self.state_manager.is_flushed = False
+
+
+def _overrides_post_process(stream: Stream) -> bool:
+    """Whether the stream's class replaces the SDK's `post_process` (which changes nothing)."""
+    return type(stream).post_process is not Stream.post_process

@@ -2,34 +2,44 @@
 
 The SDK has no public hook for what these do: validate records with a compiled
 validator, hand records to the loader without the per-record copy, cut batches at every
-STATE and never by age, refuse BATCH messages, release states through the loader, and
-leave the process's signals to the command line. Each private method replaced here is
-listed in ``REPLACED`` with the hash of its source in the singer-sdk version this was
-written against; ``tests/test_sdk_guard.py`` fails when the SDK changes one, so an
-upgrade is a deliberate review of this file, never a silent change of behaviour.
+STATE and never by age, refuse BATCH messages, release states through the loader, read
+the input a line at a time knowing each line's number, and leave the process's signals
+to the command line. Each private method replaced or called here is listed in
+``REPLACED`` with the hash of its source in the singer-sdk version this was written
+against, and each private SDK attribute read or set here in ``ATTRIBUTES`` with the SDK
+function that defines it (itself in ``REPLACED``); ``tests/test_sdk_guard.py`` fails
+when the SDK changes one, and when a private SDK name is used anywhere else in the
+connector, so an upgrade is a deliberate review of this file, never a silent change of
+behaviour.
+
+The public per-record hooks of a sink (``preprocess_record``, ``start_batch``,
+``process_record``) run on every record, whichever path it takes; ``tests/target``
+tests it.
 """
 
 from __future__ import annotations
 
+import abc
 import copy
-from typing import TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from ossit_sync import loading
 from ossit_sync.loading import RecordValidator
 from ossit_sync.stopping import whole
+from singer_sdk.exceptions import InvalidJSONSchema, InvalidRecord
+from singer_sdk.io_base import GenericSingerReader
 from singer_sdk.mapper import SameRecordTransform, StreamMap
+from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from singer_sdk.target_base import Target
 
-from target_ossit.errors import (
-    InputError,
-    InvalidRecordError,
-    InvalidSchemaError,
-    MissingKeyError,
-)
+from target_ossit.errors import InputError, InvalidLineError, MissingKeyError
 
 if TYPE_CHECKING:
+    from collections import Counter
+    from collections.abc import Callable, Iterable
+
     from ossit_sync.loading import BatchLoader
 
     from target_ossit.reader import NumberedSingerReader
@@ -47,10 +57,25 @@ REPLACED: dict[str, str] = {
     "singer_sdk.target_base:Target._process_state_message": "e27158e2b1e7ea6d",
     "singer_sdk.target_base:Target._handle_max_record_age": "5762750ab1035404",
     "singer_sdk.plugin_base:PluginBase._setup_signal_handlers": "eb4287001bdd7d19",
+    "singer_sdk.io_base:GenericSingerReader.process_lines": "f6d848854616d1d8",
+    "singer_sdk.io_base:GenericSingerReader._process_unknown_message": "8798370ec9695cdb",
+    # called
+    "singer_sdk.plugin_base:BaseSingerReader._assert_line_requires": "f6e8d2627b01de71",
+    "singer_sdk.sinks.batch:BatchSink._get_context": "4e0d39040097dc9b",
     # relied on: writes the latest state through _write_state_message after draining
     "singer_sdk.target_base:Target.drain_all": "1da0109210d345c4",
+    # define the attributes in ATTRIBUTES
+    "singer_sdk.target_base:Target.__init__": "8bd68db7b870726f",
+    "singer_sdk.sinks.core:Sink.__init__": "8013bcca4771f0ee",
 }
 """SDK function (``module:qualname``) -> sha256 prefix of its source when this was written."""
+
+ATTRIBUTES: dict[str, str] = {
+    "_latest_state": "singer_sdk.target_base:Target.__init__",
+    "_validator": "singer_sdk.sinks.core:Sink.__init__",
+}
+"""Private SDK attribute used here -> the SDK function (in ``REPLACED``) that sets it."""
+
 
 _SDC_FIELDS = frozenset(
     (
@@ -65,22 +90,85 @@ _SDC_FIELDS = frozenset(
 )
 
 
+class SdkReader(GenericSingerReader[str]):
+    """The SDK's message reader, its loop over the input handed to ``read_lines``.
+
+    The SDK's loop neither numbers the lines nor lets a stop signal end the input between
+    two of them: ``reader.NumberedSingerReader.read_lines`` does both, and hands each
+    message to ``dispatch``, which makes the SDK's check and calls the SDK's callback.
+    """
+
+    def process_lines(
+        self,
+        file_input: IO[str] | None,
+        callbacks: dict[str, Callable[[dict], None]],
+    ) -> Counter[str]:
+        """Dispatch every message of the input; how many of each type."""
+        return self.read_lines(file_input or self.default_input, callbacks)
+
+    @abc.abstractmethod
+    def read_lines(
+        self, lines: Iterable[str], callbacks: dict[str, Callable[[dict], None]]
+    ) -> Counter[str]:
+        """Parse every line and ``dispatch`` its message; how many of each type."""
+
+    def dispatch(
+        self, message: dict[str, Any], callbacks: dict[str, Callable[[dict], None]]
+    ) -> str:
+        """Hand a message to its type's callback, as the SDK's loop does; its type.
+
+        The SDK's check comes first: a message without ``type`` is refused, named so.
+        """
+        requires = {"type"}
+        try:
+            self.assert_line_requires(message, requires=requires)
+        except InvalidInputLine:
+            missing = ", ".join(f"`{key}`" for key in sorted(requires - message.keys()))
+            msg = f"not a Singer message: no {missing} key"
+            raise InvalidLineError(msg) from None
+        message_type = message["type"]
+        callback = callbacks.get(message_type) if isinstance(message_type, str) else None
+        if callback is None:
+            self._process_unknown_message(message)
+        else:
+            callback(message)
+        return message_type
+
+    def _process_unknown_message(self, message_dict: dict) -> None:
+        """Refuse a message whose ``type`` is not a Singer message type, as an input error
+        (the SDK's is a bare ``ValueError``)."""
+        msg = f"unknown Singer message type {message_dict.get('type')!r}"
+        raise InvalidLineError(msg)
+
+
+class SchemaRefused(loading.InvalidSchemaError, InvalidJSONSchema):
+    """The core's ``InvalidSchemaError``, as the SDK's validator interface raises it."""
+
+
+class RecordRefused(loading.InvalidRecordError, InvalidRecord):
+    """The core's ``InvalidRecordError``, as the SDK's validator interface raises it."""
+
+
 class FastValidator(BaseJSONSchemaValidator):
-    """The SDK's validator interface over the core's compiled ``RecordValidator``."""
+    """The SDK's validator interface over the core's compiled ``RecordValidator``.
+
+    Its errors are the core's, and the SDK's its interface promises (``InvalidJSONSchema``,
+    ``InvalidRecord``): whoever catches either catches them.
+    """
 
     def __init__(self, schema: dict[str, Any], *, stream: str) -> None:
         super().__init__(schema)
         try:
-            self._validator = RecordValidator(schema, stream=stream)
+            self.compiled = RecordValidator(schema, stream=stream)
         except loading.InvalidSchemaError as exc:
-            raise InvalidSchemaError(exc.reason, stream=stream, field=exc.field) from None
+            raise SchemaRefused(exc.reason, stream=stream, field=exc.field) from None
 
     def validate(self, record: dict[str, Any]) -> None:
         """Raise ``InvalidRecordError`` naming the first field that breaks the schema."""
         try:
-            self._validator.validate(record)
+            self.compiled.validate(record)
         except loading.InvalidRecordError as exc:
-            raise InvalidRecordError(exc.reason, stream=exc.stream, field=exc.field) from None
+            raise RecordRefused(exc.reason, stream=exc.stream, field=exc.field) from None
 
 
 class SdkSink(BatchSink):
@@ -162,7 +250,8 @@ class SdkTarget(Target):
         self._direct_sinks = {
             name: sink
             for name, maps in self.mapper.stream_maps.items()
-            if isinstance(sink := self._sinks_active.get(name), SdkSink)
+            if self.sink_exists(name)
+            and isinstance(sink := self.get_sink(name), SdkSink)
             and _passes_through(maps, name)
             and not sink.include_sdc_metadata_properties
         }
@@ -170,21 +259,24 @@ class SdkTarget(Target):
     def _process_record_message(self, message_dict: dict) -> None:
         """Hand a record to its sink; streams the mapper leaves alone take a short path.
 
-        The short path makes the SDK's calls that matter to our sinks (validation, key
-        check, record count, staging) minus the copy, the no-op map transform and the
-        no-op hooks of a stream without stream maps: that halves the target's own time
-        per record.
+        The short path makes the SDK's calls, in the SDK's order, minus the copy of the
+        record, the no-op map transform, the sink lookup and the debug log line of a
+        stream without stream maps: that halves the target's own time per record. The
+        sink's public hooks all run, as on the SDK's path: ``start_batch`` (through the
+        batch context), ``preprocess_record`` and ``process_record``.
         """
         sink = self._direct_sinks.get(message_dict.get("stream"))  # type: ignore[arg-type]
         record = message_dict.get("record")
         if sink is None or type(record) is not dict:
             super()._process_record_message(message_dict)
             return
+        context = sink._get_context(record)
         sink._remove_sdc_metadata_from_record(record)
         sink._validate_and_parse(record)
+        record = sink.preprocess_record(record, context)
         sink._singer_validate_message(record)
         sink.tally_record_read()
-        sink.process_record(record, {})
+        sink.process_record(record, context)
         sink.record_counter_metric.increment()
 
     def _process_batch_message(self, message_dict: dict) -> None:

@@ -1,21 +1,23 @@
 """Errors that say where in the input a run failed: stream, input line and field.
 
-The located ``InputError`` and the loader's errors are the core's
-(``ossit_sync.loading.errors``); the ones here are raised by the Singer side. They also
-inherit the singer-sdk exception a caller may already catch (for example
+The located ``InputError`` and the loader's errors (a record or a schema refused, a load
+refused, an unknown stream) are the core's (``ossit_sync.loading.errors``), re-exported
+here: one class per error, whichever side raises it, so catching one catches every
+occurrence. The ones declared here are the Singer side's own; they also inherit the
+singer-sdk exception a caller may already catch (for example
 ``RecordsWithoutSchemaException``), so code written against the SDK keeps working.
 """
 
 from __future__ import annotations
 
-from ossit_sync.loading import errors as core
-from ossit_sync.loading.errors import InputError, LoadError, UnknownStreamError
-from singer_sdk.exceptions import (
-    InvalidJSONSchema,
-    InvalidRecord,
-    MissingKeyPropertiesError,
-    RecordsWithoutSchemaException,
+from ossit_sync.loading.errors import (
+    InputError,
+    InvalidRecordError,
+    InvalidSchemaError,
+    LoadError,
+    UnknownStreamError,
 )
+from singer_sdk.exceptions import MissingKeyPropertiesError, RecordsWithoutSchemaException
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 
 __all__ = [
@@ -29,14 +31,6 @@ __all__ = [
     "UnknownStreamError",
     "located",
 ]
-
-
-class InvalidRecordError(core.InvalidRecordError, InvalidRecord):
-    """A record that breaks its stream's schema."""
-
-
-class InvalidSchemaError(core.InvalidSchemaError, InvalidJSONSchema):
-    """A SCHEMA message whose schema cannot be used (invalid, or referring outside itself)."""
 
 
 class InvalidLineError(InputError, InvalidInputLine):

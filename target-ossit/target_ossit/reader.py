@@ -10,23 +10,26 @@ them -- so the field that holds one refuses it by name.
 A stop signal (``ossit_sync.stopping``) never lands inside the handling of a line: it
 ends the input between two lines (or while waiting for one), as if the input ended
 there, and the target then fails the run (``stopped``).
+
+The SDK's own loop is replaced in ``_sdk.SdkReader``; each message still goes through
+the SDK's check and dispatch there.
 """
 
 from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from ossit_schemas import values
 from ossit_sync.stopping import Stopped, whole
-from singer_sdk.io_base import GenericSingerReader
 
+from target_ossit._sdk import SdkReader
 from target_ossit.errors import InputError, InvalidLineError, located
 
 
-class NumberedSingerReader(GenericSingerReader[str]):
+class NumberedSingerReader(SdkReader):
     """Reads Singer messages line by line, knowing the current line's number."""
 
     def __init__(self) -> None:
@@ -55,10 +58,8 @@ class NumberedSingerReader(GenericSingerReader[str]):
             raise InvalidLineError(msg)
         return message
 
-    def process_lines(
-        self,
-        file_input: IO[str] | None,
-        callbacks: dict[str, Callable[[dict], None]],
+    def read_lines(
+        self, lines: Iterable[str], callbacks: dict[str, Callable[[dict], None]]
     ) -> Counter[str]:
         """Dispatch every message to its callback; errors come out located by line.
 
@@ -66,7 +67,7 @@ class NumberedSingerReader(GenericSingerReader[str]):
         """
         counts: Counter[str] = Counter()
         try:
-            for number, line in enumerate(file_input or self.default_input, start=1):
+            for number, line in enumerate(lines, start=1):
                 self.line_number = number
                 if line.isspace():
                     continue
@@ -81,12 +82,7 @@ class NumberedSingerReader(GenericSingerReader[str]):
         message: dict[str, Any] | None = None
         try:
             message = self.deserialize_json(line)
-            message_type = message.get("type")
-            callback = callbacks.get(message_type)  # type: ignore[arg-type]
-            if callback is None:
-                self._process_unknown_message(message)
-            else:
-                callback(message)
+            message_type = self.dispatch(message, callbacks)
         except InputError as exc:
             exc.locate(line=number, stream=_stream_of(message))
             self._failed()
@@ -94,16 +90,11 @@ class NumberedSingerReader(GenericSingerReader[str]):
         except Exception as exc:
             self._failed()
             raise located(exc, line=number, stream=_stream_of(message)) from exc
-        return message_type  # type: ignore[return-value]
+        return message_type
 
     def _failed(self) -> None:
         if self.on_error is not None:
             self.on_error()
-
-    def _process_unknown_message(self, message_dict: dict) -> None:
-        """Reject a message whose ``type`` is not a Singer message type."""
-        msg = f"unknown Singer message type {message_dict.get('type')!r}"
-        raise InvalidLineError(msg)
 
 
 def _stream_of(message: dict[str, Any] | None) -> str | None:

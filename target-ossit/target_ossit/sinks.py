@@ -40,7 +40,7 @@ class OssitSink(SdkSink):
         key_properties: Sequence[str] | None,
     ) -> None:
         self.loader = target.loader
-        self._input = target
+        self._lines = target
         super().__init__(target, stream_name, schema, key_properties)  # type: ignore[arg-type]
 
     @property
@@ -50,7 +50,7 @@ class OssitSink(SdkSink):
 
     def process_record(self, record: dict, context: dict) -> None:
         """Stage the record, with its input line, in the loader."""
-        self.loader.add(self.stream_name, self.kind, record, self._input.line_number)
+        self.loader.add(self.stream_name, self.kind, record, self._lines.line_number)
 
     def process_batch(self, context: dict) -> None:
         """The SDK drains this sink (at the end, or on a signal): send what is staged."""

@@ -8,6 +8,7 @@ how a run ends; every use of singer-sdk internals is in ``_sdk``.
 
 from __future__ import annotations
 
+import sys
 from functools import cached_property
 from typing import Any
 
@@ -19,6 +20,7 @@ from ossit_client.settings import (
 )
 from ossit_sync.failure import describe, fail
 from ossit_sync.loading import BatchLoader, held_back_error
+from ossit_sync.loading.sender import SWITCH_INTERVAL_S
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
 from ossit_sync.stopping import (
     Stopped,
@@ -91,6 +93,7 @@ class TargetOssit(SdkTarget):
         """
         try:
             stop_on_signals()
+            sys.setswitchinterval(SWITCH_INTERVAL_S)  # the process is the command line's
             super().invoke(*args, **kwargs)
             finished()
         except ConfigValidationError as exc:

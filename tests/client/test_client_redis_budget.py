@@ -278,6 +278,79 @@ def test_a_redis_restart_mid_run_counts_the_window_as_spent(
     assert all(PASSWORD not in record.getMessage() for record in budget_logs)
 
 
+@pytest.mark.parametrize("loss", ["flushed", "restarted"])
+def test_a_budget_lost_mid_run_is_rebuilt_from_the_server_count_not_a_whole_window(
+    loss: str,
+    sandbox_factory: Callable[..., SandboxServer],
+    redis_server: RedisServer,
+    tmp_path: Path,
+) -> None:
+    # An hour's window, as on the hosted API: 3 workers x 2 rounds x 5 requests = 30 of 40.
+    limit, window, per_round = 40, 3600.0, 5
+    server = sandbox_factory(rate_limit=limit, rate_window=window)
+    key = server.create_domain(f"redis {loss}")
+    env = {name: value for name, value in os.environ.items() if name != BUDGET_URL_ENV}
+    env.update({"OSSIT_TEST_KEY": key, BUDGET_URL_ENV: redis_server.url})
+    argv = [str(per_round), str(limit), str(window), "2"]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), server.base_url, str(tmp_path / f"m{n}"), *argv],
+            env={**env, "OSSIT_CLIENT_STATE_DIR": str(tmp_path / f"m{n}")},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(PROCESSES)
+    ]
+
+    def go() -> None:
+        for worker in workers:
+            assert worker.stdin is not None
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+
+    try:
+        assert [w.stdout.readline().strip() for w in workers if w.stdout] == ["ready"] * 3
+        go()
+        first = [json.loads(w.stdout.readline()) for w in workers if w.stdout is not None]
+        if loss == "flushed":
+            probe = redis_server.client()
+            probe.flushall()
+            probe.close()
+        else:
+            redis_server.restart()  # no persistence: the log, the pause, all gone
+        go()
+        # a worker counting the window as spent would sleep for an hour: a timeout here
+        outputs = [worker.communicate(timeout=60) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    errors = [error for _, error in outputs]
+    second = [json.loads(output) for output, _ in outputs]
+    assert [worker.returncode for worker in workers] == [0] * PROCESSES, errors
+    stats = server.stats(key)
+    assert stats["rate_limited"] == 0
+    assert stats["requests"] == sum(result["requests"] for result in second) == 30
+    # 25 requests were left: the lost log was rebuilt from that, no worker waited an hour
+    waited = [
+        after["throttled_seconds"] - before["throttled_seconds"]
+        for before, after in zip(first, second, strict=True)
+    ]
+    assert max(waited) < 5.0, waited
+    assert any("rebuilt from the API's last count" in error for error in errors)
+    assert not any("waiting" in error and "3600" in error for error in errors)
+    assert all(PASSWORD not in error and key not in error for error in errors)
+    # the rebuilt log holds what the server had counted (at least one worker's 5) and the
+    # 15 requests since, never the whole limit
+    probe = redis_server.client()
+    log = f"ossit-client:{{{Origin.of(server.base_url, key).domain}}}:log"
+    assert 5 + 15 <= probe.zcard(log) < limit
+    probe.close()
+
+
 def test_redis_lost_briefly_is_retried_and_the_call_goes_on(
     sandbox: SandboxServer,
     domain_key: str,

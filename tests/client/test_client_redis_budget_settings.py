@@ -29,6 +29,7 @@ SECRET = "pw-budget-5d1e0b"
         (f"rediss://ops:{SECRET}@cache.example:6380/2", "rediss://ops:***@cache.example:6380/2"),
         ("redis://cache.example", "redis://cache.example"),
         (f"redis://cache.example/0?password={SECRET}", "redis://cache.example/0?password=***"),
+        (f"redis://:{SECRET}@x@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
     ],
 )
 def test_accepted_budget_urls_and_how_they_are_shown(url: str, shown: str) -> None:
@@ -48,12 +49,18 @@ def test_accepted_budget_urls_and_how_they_are_shown(url: str, shown: str) -> No
         (f"redis://:{SECRET} @127.0.0.1:6379/0", "printable ASCII without spaces"),
         (f"redis://:{SECRET}\x1b@127.0.0.1:6379/0", "printable ASCII"),
         (42, "budget_url must be a string"),
+        (f"redis://:{SECRET}@x#y@127.0.0.1:6379/0", "percent-encode the password"),
+        (f"redis://:{SECRET}@x?y@127.0.0.1:6379/0", "percent-encode the password"),
+        (f"redis://:{SECRET}@x/y@127.0.0.1:6379/0", "percent-encode the password"),
+        (f"redis://:{SECRET}/y@127.0.0.1:6379/0", "percent-encode the password"),
     ],
 )
 def test_refused_budget_urls_are_named_never_echoed(url: object, complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint) as caught:
         check_budget_url(url)
     assert SECRET not in str(caught.value)
+    if complaint.startswith("percent-encode"):  # unreadable: no part of it is shown
+        assert "127.0.0.1" not in str(caught.value) and "@x" not in str(caught.value)
 
 
 def test_the_password_is_masked_in_every_log_once_the_url_is_read(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ossit_client._origin import Origin
 from ossit_client._state_file import StateFile, state_file_path
 from ossit_client._throttle import Throttle, safety_margin_ms
 from pyrate_limiter import RateItem
@@ -13,7 +14,7 @@ URL = "http://127.0.0.1:9"
 
 
 def open_state(state_dir: Path, limit: int = 5, window: float = 60.0) -> StateFile:
-    return StateFile(state_file_path(KEY, URL, state_dir), Throttle.rate(limit, window))
+    return StateFile(state_file_path(Origin.of(URL, KEY), state_dir), Throttle.rate(limit, window))
 
 
 def test_file_is_named_by_a_hash_and_never_holds_the_key(state_dir: Path) -> None:
@@ -21,8 +22,12 @@ def test_file_is_named_by_a_hash_and_never_holds_the_key(state_dir: Path) -> Non
     state.mark_gone("GET /v1/api/points")
     state.extend_pause(state.now_ms() + 1000)
     state.close()
-    assert state_file_path(KEY, URL, state_dir) != state_file_path(KEY, URL + "0", state_dir)
-    assert state_file_path(KEY, URL, state_dir) != state_file_path(KEY + "x", URL, state_dir)
+    assert state_file_path(Origin.of(URL, KEY), state_dir) != state_file_path(
+        Origin.of(URL + "0", KEY), state_dir
+    )
+    assert state_file_path(Origin.of(URL, KEY), state_dir) != state_file_path(
+        Origin.of(URL, KEY + "x"), state_dir
+    )
     files = list(state_dir.iterdir())
     assert files
     for path in files:
@@ -31,7 +36,7 @@ def test_file_is_named_by_a_hash_and_never_holds_the_key(state_dir: Path) -> Non
 
 
 def test_default_dir_comes_from_the_environment(state_dir: Path) -> None:
-    assert state_file_path(KEY, URL).parent == state_dir
+    assert state_file_path(Origin.of(URL, KEY)).parent == state_dir
 
 
 def test_pause_and_gone_are_shared_between_handles(state_dir: Path) -> None:

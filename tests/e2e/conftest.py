@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from distributions import build_all
 from meltano_command import UNREACHABLE_HUB, run_meltano
 from ossit_client import Origin, OssitClient
 from ossit_sync.loading.items import DERIVED_PREFIX
@@ -104,6 +105,13 @@ class Meltano:
         out = self("state", "get", state_id, "--format", "json")
         line = next(ln for ln in reversed(out.splitlines()) if ln.startswith("{"))
         return json.loads(line)
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every package's sdist and wheel (uv builds each wheel from its sdist), built once for
+    the tests that install them (test_e2e_wheels.py, test_e2e_pythons.py)."""
+    return build_all(tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="session")

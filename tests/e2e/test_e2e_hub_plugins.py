@@ -3,12 +3,15 @@
 - hub/ holds Meltano Hub definitions generated from the connectors by
   scripts/gen_hub_definitions.py: a stale file fails here, and each must be a valid Meltano
   plugin definition (sensitive key, structured logging, docs, a git pip_url per folder).
-- A new Meltano project outside the repository adds both connectors with
-  `meltano add --from-ref` under each venv backend (uv, virtualenv) and migrates a domain with
-  `meltano run tap-ossit target-ossit`. The definitions are used as published except for the
-  repository URL, which points at a one-commit git copy of this working tree: the install
-  takes the same path as a user's (git clone, `#subdirectory=`, siblings on one pip_url) and
-  builds the code under test, uncommitted changes included.
+- hub/ also holds target-duckdb as meltano.yml pins it (Meltano Hub's, with a current duckdb,
+  drops one row per batch and exits 0), generated from meltano.yml.
+- A new Meltano project outside the repository adds both connectors and that target-duckdb
+  with `meltano add --from-ref` under each venv backend (uv, virtualenv), migrates a domain
+  with `meltano run tap-ossit target-ossit` and loads it into DuckDB with `meltano run
+  tap-ossit target-duckdb`, every row of every stream. Our definitions are used as published
+  except for the repository URL, which points at a one-commit git copy of this working tree:
+  the install takes the same path as a user's (git clone, `#subdirectory=`, siblings on one
+  pip_url) and builds the code under test, uncommitted changes included.
 - This repository's meltano.yml: a second `meltano run` reinstalls nothing.
 
 Only the package registry is reached over the network; Meltano Hub is an unreachable URL.
@@ -28,6 +31,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
 from meltano_command import UNREACHABLE_HUB, run_meltano
@@ -40,6 +44,7 @@ MELTANO_SCHEMA = importlib.resources.files("meltano.schemas") / "meltano.schema.
 # Hub metadata that Meltano itself ignores (and its meltano.yml schema does not list).
 HUB_ONLY = {"domain_url", "maintenance_status", "keywords", "quality"}
 PLUGINS = (("extractor", "tap-ossit"), ("loader", "target-ossit"))
+TARGET_DUCKDB = HUB / "loaders" / "target-duckdb" / "jwills.yml"
 
 
 def load_generator() -> ModuleType:
@@ -126,17 +131,22 @@ def test_hub_definitions_are_generated(tmp_path: Path) -> None:
     assert "extractors/tap-ossit/ossit.yml" in proc.stderr
 
 
-@pytest.mark.parametrize(("plugin_type", "name"), PLUGINS)
-def test_hub_definition_is_a_meltano_plugin(plugin_type: str, name: str) -> None:
+def validate_plugin(plugin_type: str, body: dict[str, Any]) -> None:
+    """Fails unless ``body`` is a valid Meltano plugin definition (Meltano's own schema)."""
     import jsonschema
 
-    gen = load_generator()
-    body = yaml.safe_load(definition_path(plugin_type, name).read_text())
     schema = json.loads(MELTANO_SCHEMA.read_text())
     validator = jsonschema.Draft202012Validator(
         {"$ref": f"#/$defs/plugins/{plugin_type}s", "$defs": schema["$defs"]}
     )
     validator.validate({k: v for k, v in body.items() if k not in HUB_ONLY})
+
+
+@pytest.mark.parametrize(("plugin_type", "name"), PLUGINS)
+def test_hub_definition_is_a_meltano_plugin(plugin_type: str, name: str) -> None:
+    gen = load_generator()
+    body = yaml.safe_load(definition_path(plugin_type, name).read_text())
+    validate_plugin(plugin_type, body)
 
     assert body["name"] == name and body["executable"] == name
     assert "structured-logging" in body["capabilities"]
@@ -155,12 +165,29 @@ def test_hub_definition_is_a_meltano_plugin(plugin_type: str, name: str) -> None
     assert folders[-1] == name and {"schemas", "ossit-client", "ossit-sync"} <= set(folders)
 
 
+def test_target_duckdb_definition_pins_what_meltano_yml_tests() -> None:
+    body = yaml.safe_load(TARGET_DUCKDB.read_text())
+    validate_plugin("loader", body)
+    loaders = yaml.safe_load((REPO / "meltano.yml").read_text())["plugins"]["loaders"]
+    tested = next(p for p in loaders if p["name"] == "target-duckdb")
+    assert body["pip_url"] == tested["pip_url"]
+    assert all("==" in requirement for requirement in body["pip_url"].split()), body["pip_url"]
+    assert {s["name"] for s in body["settings"]} == {s["name"] for s in tested["settings"]}
+    # Where users add loaders beside ours, README points them at it.
+    assert "hub/loaders/target-duckdb/jwills.yml" in (REPO / "README.md").read_text()
+
+
 # -- a user's project ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("backend", ["uv", "virtualenv"])
-def test_added_from_ref_they_migrate_a_domain(
-    backend: str, tmp_path: Path, sandbox: Any, domain_key: str, domain_view: Any
+def test_added_from_ref_they_migrate_a_domain_and_load_duckdb(
+    backend: str,
+    tmp_path: Path,
+    sandbox: Any,
+    domain_key: str,
+    domain_view: Any,
+    snapshot: Any,
 ) -> None:
     repo_url = working_tree_repo(tmp_path / "repo")
     meltano(meltano_env(None), tmp_path, "init", "project", "--no_usage_stats")
@@ -170,14 +197,16 @@ def test_added_from_ref_they_migrate_a_domain(
     for plugin_type, name in PLUGINS:
         ref = local_definition(plugin_type, name, repo_url, tmp_path)
         meltano(env, project, "add", "--plugin-type", plugin_type, name, "--from-ref", str(ref))
+    add_duckdb = ("add", "--plugin-type", "loader", "target-duckdb", "--from-ref")
+    meltano(env, project, *add_duckdb, str(TARGET_DUCKDB))
 
     added = yaml.safe_load((project / "meltano.yml").read_text())
     assert added["venv"] == {"backend": backend}
     assert {kind: [p["name"] for p in plugins] for kind, plugins in added["plugins"].items()} == {
         "extractors": ["tap-ossit"],
-        "loaders": ["target-ossit"],
+        "loaders": ["target-ossit", "target-duckdb"],
     }
-    for plugin_type, name in PLUGINS:
+    for plugin_type, name in (*PLUGINS, ("loader", "target-duckdb")):
         # uv writes `uv = <version>` in pyvenv.cfg, virtualenv `virtualenv = <version>`.
         cfg = (project / ".meltano" / f"{plugin_type}s" / name / "venv" / "pyvenv.cfg").read_text()
         assert f"\n{backend} = " in f"\n{cfg}", cfg
@@ -198,6 +227,19 @@ def test_added_from_ref_they_migrate_a_domain(
     assert all(counts.values()), counts
     assert {kind: len(records) for kind, records in copied.items()} == counts
     assert copied == source
+
+    # The pinned target-duckdb loads every record of every stream, tombstones included.
+    warehouse = tmp_path / "warehouse.duckdb"
+    meltano(env, project, "config", "set", "target-duckdb", "path", str(warehouse))
+    meltano(env, project, "run", "tap-ossit", "target-duckdb")
+    everything = snapshot(sandbox.base_url, domain_key)
+    emitted = {kind: len(records) for kind, records in everything.items()}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loaded = {
+            kind: con.execute(f"select count(*) from ossit.{kind}").fetchone()[0]
+            for kind in emitted
+        }
+    assert loaded == emitted
 
 
 # -- this repository's meltano.yml ---------------------------------------------------------

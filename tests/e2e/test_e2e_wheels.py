@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import email.parser
 import json
-import os
 import subprocess
 import sys
 import tarfile
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from distributions import build_all
+from installed import airbyte_migration, clean_env, singer_migration
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -153,12 +152,6 @@ def test_changelog_has_an_entry_for_the_version() -> None:
 # -- the built files ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every package's sdist and wheel (uv builds each wheel from its sdist)."""
-    return build_all(tmp_path_factory.mktemp("dist"))
-
-
 def _wheel(dist: Path, name: str) -> Path:
     (wheel,) = dist.glob(f"{_dist_name(name)}-{_the_version()}-py3-none-any.whl")
     return wheel
@@ -209,28 +202,13 @@ def test_sdist_ships_license_readme_and_sources(dist: Path, name: str) -> None:
 # -- plain pip, a fresh venv, a real pipeline ------------------------------------------------
 
 
-def _clean_env(**extra: str) -> dict[str, str]:
-    """The environment of a user's shell: nothing pointing at this repository or its venv."""
-    repo_bin = str(Path(sys.executable).parent)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TAP_OSSIT_", "TARGET_OSSIT_", "OSSIT_", "UV_", "MELTANO_"))
-        and k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV"}
-    }
-    path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != repo_bin]
-    env["PATH"] = os.pathsep.join(path)
-    env.update(extra)
-    return env
-
-
 @pytest.fixture(scope="module")
 def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv outside the repository with the Singer and Airbyte connectors, by pip."""
     home = tmp_path_factory.mktemp("user")
     assert not home.resolve().is_relative_to(REPO), home
     venv = home / "venv"
-    env = _clean_env()
+    env = clean_env()
     # The base interpreter, not this repository's venv.
     python = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([python, "-m", "venv", str(venv)], cwd=home, env=env, check=True, timeout=300)
@@ -280,7 +258,7 @@ def test_installed_packages_are_the_venvs_own(venv: Path) -> None:
     proc = subprocess.run(
         [str(venv / "bin" / "python"), "-c", probe],
         cwd=venv.parent,
-        env=_clean_env(),
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -307,49 +285,8 @@ def test_tap_into_target_from_the_installed_venv(
     assert all(source_view[kind] for kind in KINDS), {k: len(v) for k, v in source_view.items()}
     assert not any(domain_view(sandbox.base_url, destination).values())
 
-    def config(name: str, key: str) -> str:
-        path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps({"domain_key": key, "base_url": sandbox.base_url}))
-        return str(path)
-
-    def env(name: str) -> dict[str, str]:
-        state_dir = tmp_path / f"{name}-client-state"
-        state_dir.mkdir()
-        return _clean_env(OSSIT_CLIENT_STATE_DIR=str(state_dir))
-
-    bin_dir = venv / "bin"
-    with (tmp_path / "tap.log").open("wb") as tap_log:
-        tap = subprocess.Popen(
-            [str(bin_dir / "tap-ossit"), "--config", config("tap", domain_key)],
-            cwd=tmp_path,
-            env=env("tap"),
-            stdout=subprocess.PIPE,
-            stderr=tap_log,
-        )
-        target = subprocess.Popen(
-            [str(bin_dir / "target-ossit"), "--config", config("target", destination)],
-            cwd=tmp_path,
-            env=env("target"),
-            stdin=tap.stdout,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        assert tap.stdout is not None
-        tap.stdout.close()  # the target owns the pipe: the tap sees a closed reader if it dies
-        try:
-            out, err = target.communicate(timeout=300)
-            tap_code = tap.wait(timeout=60)
-        finally:
-            for proc in (tap, target):
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-    tap_stderr = (tmp_path / "tap.log").read_text(errors="replace")
-    assert tap_code == 0, tap_stderr[-3000:]
-    assert target.returncode == 0, err.decode(errors="replace")[-3000:]
-    # A Singer target writes each state it has made safe as a bare JSON line.
-    states = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
-    assert states, out.decode()[-3000:]
+    states = singer_migration(venv / "bin", sandbox.base_url, domain_key, destination, tmp_path)
+    assert states
     assert set(KINDS) <= set(states[-1]["bookmarks"]), states[-1]
 
     copied = domain_view(sandbox.base_url, destination)
@@ -365,44 +302,9 @@ def test_source_into_destination_from_the_installed_venv(
     """The Airbyte pair as installed by pip: discover, read, write; the copy equals the source."""
     sandbox.generate(domain_key, groups=2, statistics=2, days=8, intervals=4, seed=5)
     destination = sandbox.create_domain("e2e-wheels-airbyte-destination")
-    env = _clean_env(OSSIT_CLIENT_STATE_DIR=str(tmp_path / "client-state"))
-    bin_dir = venv / "bin"
-
-    def run(command: str, *args: str, stdin: bytes | None = None) -> bytes:
-        proc = subprocess.run(
-            [str(bin_dir / command), *args],
-            input=stdin,
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        return proc.stdout
-
-    def config(name: str, key: str) -> str:
-        path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps({"domain_key": key, "base_url": sandbox.base_url}))
-        return str(path)
-
-    source_config = config("source", domain_key)
-    (discovered,) = run("source-ossit", "discover", "--config", source_config).splitlines()
-    streams = json.loads(discovered)["catalog"]["streams"]
-    configured = {
-        "sync_mode": "incremental",
-        "destination_sync_mode": "append_dedup",
-        "cursor_field": ["updated_at"],
-        "primary_key": [["id"]],
-    }
-    catalog = tmp_path / "catalog.json"
-    catalog.write_text(json.dumps({"streams": [{"stream": s, **configured} for s in streams]}))
-    read = run("source-ossit", "read", "--config", source_config, "--catalog", str(catalog))
-    target_config = config("destination", destination)
-    written = run(
-        "destination-ossit", "write", "--config", target_config, "--catalog", str(catalog),
-        stdin=read,
-    )  # fmt: skip
+    read, written = airbyte_migration(
+        venv / "bin", sandbox.base_url, domain_key, destination, tmp_path
+    )
 
     echoed = [json.loads(line)["state"] for line in written.splitlines()]
     counts = [state.pop("destinationStats")["recordCount"] for state in echoed]

@@ -45,10 +45,12 @@ schema.config.generation.update(
 STATISTIC_DELETE = ("delete", "/v1/api/statistics/{group}/{statistic}")
 # An interval's `end >= start`, also against the stored interval on a partial update; in a
 # batch, a named group, statistic or interval that does not exist, or an external_id that another
-# interval holds (random data cannot know).
+# interval holds (random data cannot know); a number or a timestamp the API cannot keep exactly
+# (the document's rule on numbers and times: JSON Schema's `number` and `date-time` say less).
 PROSE_RULES = re.compile(
     r"must not be before start|not found|^no such |is required to create an interval"
     r"|already used by another interval"
+    r"|within signed 64 bits|a double holds exactly|at most 6 fractional digits"
 )
 
 

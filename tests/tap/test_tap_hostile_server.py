@@ -19,7 +19,6 @@ import collections
 import json
 import sys
 from collections.abc import Iterator
-from email.utils import formatdate
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,10 @@ import pytest
 from hostile_server import (
     BOUND_SECONDS,
     DEFAULT_CAP,
+    ERROR_BODY,
     FAST_SETTINGS,
     HOSTILE_KEY,
+    IN_2099,
     PARALLEL_RUNS,
     SMALL_RSS,
     BoundedRun,
@@ -37,9 +38,14 @@ from hostile_server import (
     GiB,
     Handler,
     HostileServer,
+    answer_with,
     assert_key_not_in,
     bomb,
+    closed_mid_answer,
     connector_env,
+    drip,
+    not_advancing,
+    repeating_cursor,
     run_bounded,
     run_in_parallel,
     selected_cases,
@@ -93,37 +99,9 @@ def after_a_good_page(bad: Handler) -> Handler:
 # -- the misbehaviours ----------------------------------------------------------------------
 
 
-def answer_with(status: int, body: Any, headers: dict[str, str] | None = None) -> Handler:
-    """Always the same answer."""
-
-    def handler(exchange: Exchange) -> None:
-        exchange.answer(status, body, headers)
-
-    return handler
-
-
-ERROR_BODY = {"error": {"code": "nope", "message": "not now"}}
 GOOD_ANSWER = json.dumps({"data": [group(3)], "next_cursor": None}).encode()
 
 
-def drip(exchange: Exchange) -> bool:
-    """A good answer, one byte every half second: each read is well within `timeout`."""
-    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(GOOD_ANSWER)}\r\n\r\n".encode()
-    for byte in head + GOOD_ANSWER:
-        exchange.send(bytes([byte]))
-        if not exchange.pause(0.5):
-            break
-    return False
-
-
-def closed_mid_answer(exchange: Exchange) -> bool:
-    """Headers promising a body, half of it, then the connection closes."""
-    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(GOOD_ANSWER)}\r\n\r\n".encode()
-    exchange.send(head + GOOD_ANSWER[: len(GOOD_ANSWER) // 2])
-    return False
-
-
-IN_2099 = formatdate(4_070_908_800, usegmt=True)
 MALFORMED: dict[str, tuple[Any, str]] = {
     "empty-body": (b"", "empty"),
     "not-json": (b"<html>oops</html>", "not JSON"),
@@ -142,7 +120,7 @@ SECOND_PAGE_CASES: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
         f"malformed-{name}": (answer_with(200, body), {}, [fragment])
         for name, (body, fragment) in MALFORMED.items()
     },
-    "drip-one-byte-per-half-second": (drip, {}, ["answer_timeout"]),
+    "drip-one-byte-per-half-second": (drip(GOOD_ANSWER), {}, ["answer_timeout"]),
     "gzip-bomb-small-cap": (bomb(GiB), {}, ["max_answer_bytes"]),
     "retry-after-999999-on-429": (
         answer_with(429, ERROR_BODY, {"Retry-After": "999999"}),
@@ -165,28 +143,23 @@ SECOND_PAGE_CASES: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
         ["503"],
     ),
     "500-forever": (answer_with(500, ERROR_BODY), {}, ["500"]),
-    "closed-mid-answer": (closed_mid_answer, {}, ["connection"]),
+    "closed-mid-answer": (closed_mid_answer(GOOD_ANSWER), {}, ["connection"]),
 }
 
 
 # -- every run of this module, made at once ---------------------------------------------------
 
 
-def repeating_cursor(exchange: Exchange) -> None:
-    """Every groups page names the same next cursor."""
-    if exchange.request.path != GROUPS:
-        exchange.answer(200, EMPTY_PAGE)
-        return
-    number = 1 if "cursor" not in exchange.request.query else 2
-    exchange.answer(200, {"data": [group(number)], "next_cursor": "again"})
+def on_groups(handler: Handler) -> Handler:
+    """``handler`` for the groups list; every other list is empty."""
 
+    def answer(exchange: Exchange) -> bool | None:
+        if exchange.request.path != GROUPS:
+            exchange.answer(200, EMPTY_PAGE)
+            return None
+        return handler(exchange)
 
-def not_advancing(exchange: Exchange) -> None:
-    """Every groups page is the same two records, under a new cursor each time."""
-    if exchange.request.path != GROUPS:
-        exchange.answer(200, EMPTY_PAGE)
-        return
-    exchange.answer(200, {"data": [group(1), group(2)], "next_cursor": f"page-{exchange.number}"})
+    return answer
 
 
 def rate_headers(reset: str) -> dict[str, str]:
@@ -220,8 +193,8 @@ RUNS: dict[str, tuple[Handler, dict[str, Any]]] = {
         after_a_good_page(bomb(2 * DEFAULT_CAP)),
         {"max_answer_bytes": None, "answer_timeout": 20},
     ),
-    "repeating-cursor": (repeating_cursor, {}),
-    "not-advancing": (not_advancing, {}),
+    "repeating-cursor": (on_groups(repeating_cursor(group(1), group(2))), {}),
+    "not-advancing": (on_groups(not_advancing([group(1), group(2)])), {}),
     "500-on-the-first-answer": (answer_with(500, ERROR_BODY), {}),
     **{
         f"reset-{reset}": (answer_with(200, EMPTY_PAGE, rate_headers(reset)), {})

@@ -18,7 +18,6 @@ from hostile_server import wait_until_input_handled
 from kpi_records import KPI_SCHEMA
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
-from ossit_sync.loading.replay import batch_key
 
 KPI_SETTINGS = {"stream_kinds": {"kpis": "points"}, "batch_size": 20, "load_id": "kpis-2026-11"}
 """A load named by ``load_id``: its resumes derive the keys the interrupted run sent."""
@@ -120,17 +119,6 @@ def test_an_add_batch_whose_answer_was_lost_is_applied_once_by_the_resume(
 
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert destination.points() == _expected(range(2 * SEGMENT))
-
-
-def test_batch_keys_tell_positions_and_contents_apart() -> None:
-    items = [{"group": "g", "statistic": "s", "reference_date": "2026-01-01", "value": 1,
-              "method": "add"}]  # fmt: skip
-    same = batch_key("", "kpis", 0, items)
-    assert same == batch_key("", "kpis", 0, [dict(reversed(items[0].items()))])
-    assert same != batch_key("", "kpis", 1, items)  # the same add again, later: applied again
-    assert same != batch_key("", "other", 0, items)
-    assert same != batch_key("run-2", "kpis", 0, items)
-    assert same != batch_key("", "kpis", 0, [{**items[0], "value": 2}])
 
 
 def test_a_repeated_set_load_writes_again(

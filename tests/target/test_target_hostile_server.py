@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from email.utils import formatdate
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,8 +30,10 @@ import pytest
 from hostile_server import (
     BOUND_SECONDS,
     DEFAULT_CAP,
+    ERROR_BODY,
     FAST_SETTINGS,
     HOSTILE_KEY,
+    IN_2099,
     PARALLEL_RUNS,
     SMALL_RSS,
     BoundedRun,
@@ -40,9 +41,14 @@ from hostile_server import (
     GiB,
     Handler,
     HostileServer,
+    answer_with,
     assert_key_not_in,
     bomb,
+    closed_mid_answer,
     connector_env,
+    drip,
+    not_advancing,
+    repeating_cursor,
     run_bounded,
     run_in_parallel,
     selected_cases,
@@ -176,50 +182,9 @@ def on_second_batch(bad: Handler) -> Handler:
     return handler
 
 
-def answer_with(status: int, body: Any, headers: dict[str, str] | None = None) -> Handler:
-    """Always the same answer."""
-
-    def handler(exchange: Exchange) -> None:
-        exchange.answer(status, body, headers)
-
-    return handler
-
-
-ERROR_BODY = {"error": {"code": "nope", "message": "not now"}}
 GOOD_BODY = json.dumps({"data": [], "next_cursor": None}).encode()
+OTHER = {**GROUP, "id": "grp_2", "name": "other"}
 
-
-def drip(exchange: Exchange) -> bool:
-    """A good answer, one byte every half second: each read is well within `timeout`."""
-    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(GOOD_BODY)}\r\n\r\n".encode()
-    for byte in head + GOOD_BODY:
-        exchange.send(bytes([byte]))
-        if not exchange.pause(0.5):
-            break
-    return False
-
-
-def closed_mid_answer(exchange: Exchange) -> bool:
-    """Headers promising a body, half of it, then the connection closes."""
-    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(GOOD_BODY)}\r\n\r\n".encode()
-    exchange.send(head + GOOD_BODY[: len(GOOD_BODY) // 2])
-    return False
-
-
-def repeating_cursor(exchange: Exchange) -> None:
-    """Every page of the list names the same next cursor."""
-    stamp = "2026-01-01T00:00:01.000000Z" if "cursor" in exchange.request.query else STAMP
-    other = {**GROUP, "id": "grp_2", "name": "other", "updated_at": stamp}
-    exchange.answer(200, {"data": [other], "next_cursor": "again"})
-
-
-def not_advancing(exchange: Exchange) -> None:
-    """Every page of the list is the same record, under a new cursor each time."""
-    other = {**GROUP, "id": "grp_2", "name": "other"}
-    exchange.answer(200, {"data": [other], "next_cursor": f"page-{exchange.number}"})
-
-
-IN_2099 = formatdate(4_070_908_800, usegmt=True)
 
 #: Misbehaviours of either call: (handler, settings over ``FAST_SETTINGS``, words of the line).
 BOTH_CALLS: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
@@ -227,7 +192,7 @@ BOTH_CALLS: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
     "not-json": (answer_with(200, b"<html>oops</html>"), {}, ["not JSON"]),
     "no-data": (answer_with(200, {"next_cursor": None}), {}, ["no `data`"]),
     "data-not-a-list": (answer_with(200, {"data": {}, "next_cursor": None}), {}, ["`data` is"]),
-    "drip": (drip, {}, ["answer_timeout"]),
+    "drip": (drip(GOOD_BODY), {}, ["answer_timeout"]),
     "gzip-bomb-small-cap": (bomb(GiB), {}, ["max_answer_bytes"]),
     "retry-after-999999-on-429": (
         answer_with(429, ERROR_BODY, {"Retry-After": "999999"}),
@@ -240,13 +205,17 @@ BOTH_CALLS: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
         ["503"],
     ),
     "500-forever": (answer_with(500, ERROR_BODY), {}, ["500"]),
-    "closed-mid-answer": (closed_mid_answer, {}, ["connection"]),
+    "closed-mid-answer": (closed_mid_answer(GOOD_BODY), {}, ["connection"]),
 }
 
 #: Misbehaviours only a list can show.
 LIST_ONLY: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
-    "repeating-cursor": (repeating_cursor, {}, ["repeats"]),
-    "not-advancing": (not_advancing, {}, ["does not advance"]),
+    "repeating-cursor": (
+        repeating_cursor(OTHER, {**OTHER, "updated_at": "2026-01-01T00:00:01.000000Z"}),
+        {},
+        ["repeats"],
+    ),
+    "not-advancing": (not_advancing([OTHER]), {}, ["does not advance"]),
     "record-without-updated_at": (
         answer_with(200, {"data": [{"id": "grp_2", "name": "other"}], "next_cursor": None}),
         {},

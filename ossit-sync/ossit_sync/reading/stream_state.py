@@ -1,7 +1,8 @@
-"""A stream's Airbyte state: the position of each request sequence the reader makes.
+"""A stream's saved state: the position of each request sequence the reader makes.
 
-The blob of one stream is ``{"updated_at": bookmark, "next_page": {...}}`` when the kind is
-read as one sequence, and ``{"groups": {name: {...the same...}}}`` when the ``groups``
+Protocol-neutral: source-ossit keeps it as an Airbyte per-stream state, ossit-dlt in dlt's
+resource state. The blob of one stream is ``{"updated_at": bookmark, "next_page": {...}}``
+when the kind is read as one sequence, and ``{"groups": {name: {...the same...}}}`` when the ``groups``
 setting reads each group as a sequence of its own (see ``ossit_sync.reading``): the same
 fields as tap-ossit's Singer state, so one reads like the other.
 
@@ -13,16 +14,13 @@ starts over, since no group's bookmark covers the others.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ossit_sync.reading import (
-    STATE_ORIGIN,
-    KindReader,
-    Position,
-    Start,
-    api_timestamp,
-    later,
-)
+from ossit_sync.reading.ownership import STATE_ORIGIN
+from ossit_sync.reading.position import Position, Start, api_timestamp, later
+
+if TYPE_CHECKING:
+    from ossit_sync.reading.reader import KindReader
 
 BOOKMARK = "updated_at"
 NEXT_PAGE = "next_page"
