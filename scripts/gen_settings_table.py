@@ -23,10 +23,20 @@ CONNECTORS = ("tap-ossit", "target-ossit")
 
 
 def connector_class(script: str) -> Any:
-    """The singer-sdk plugin class behind a console script such as `tap-ossit`."""
+    """The singer-sdk plugin class behind a console script such as `tap-ossit`: the one
+    plugin class its entry point's module defines."""
+    from singer_sdk.plugin_base import PluginBase
+
     (entry,) = entry_points(group="console_scripts", name=script)
-    module, _, attr = entry.value.partition(":")
-    return getattr(importlib.import_module(module), attr.split(".")[0])
+    module = importlib.import_module(entry.value.partition(":")[0])
+    (plugin,) = (
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, PluginBase)
+        and value.__module__ == module.__name__
+    )
+    return plugin
 
 
 def own_settings(plugin: Any) -> dict[str, dict]:

@@ -8,11 +8,12 @@ stream's schema:
   ``_airbyte_meta``, ...): they are dropped; they are not the record's.
 - a ``number`` comes back as a string: its JSON text (``"1e+29"``) from a text column,
   where the stream's schema keeps it as text (``ossit_airbyte.schemas``, as source-ossit
-  declares it), else a decimal (``"1.500000000"``) from a DECIMAL column. A string where the schema allows no string becomes the number it spells, by the
-  contract's rule (``ossit_schemas.values.parse_number``, the same as target-ossit's):
-  JSON's number syntax only, so ``"1_000"``, ``" 12 "``, ``"+5"`` or fullwidth digits stay
-  text for the schema check to refuse, and ``"1e400"`` (beyond a double) is refused here,
-  naming its field, rather than loaded as an infinity. A DECIMAL column (PyAirbyte's is
+  declares it), else a decimal (``"1.500000000"``) from a DECIMAL column. A string where
+  the schema allows no string becomes the number it spells, by the contract's rule
+  (``ossit_schemas.values.parse_number``, the same as target-ossit's): JSON's number syntax
+  only, so ``"1_000"``, ``" 12 "``, ``"+5"`` or fullwidth digits stay text for the schema
+  check to refuse, and ``"1e400"`` (beyond a double) is refused here, naming its field,
+  rather than loaded as an infinity. A DECIMAL column (PyAirbyte's is
   DECIMAL(38, 9)) may have rounded its number with no trace of it, so a store's row with
   one is refused, naming its field, rather than loaded with a value not its source's.
 - a ``date-time`` comes back without its offset (``"2026-01-02T03:04:05.123456"`` from a

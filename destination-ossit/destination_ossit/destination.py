@@ -5,7 +5,8 @@ into API items on arrival, batches cut by size, stream and state, sent in input 
 replay-safe keys, deletes. This module maps the Airbyte protocol onto it: the configured
 catalog says which streams come and how (their kind, by name or ``stream_kinds``), RECORD
 messages are loaded, and each STATE message is echoed only once every record before it is
-acknowledged by the API, so a resumed sync neither loses nor doubles a value.
+acknowledged by the API, so a resumed sync neither loses nor doubles a value (and, when
+the input is a typed store's, only once the input has ended: ``_StateEcho``).
 
 Sync modes: ``append`` and ``append_dedup`` are the same in Ossit, an upsert by the natural
 key (a group's name; a statistic's group and name; a point's statistic and date; an
@@ -21,6 +22,7 @@ import argparse
 import logging
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -49,7 +51,7 @@ from ossit_sync.loading.sender import SWITCH_INTERVAL_S
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
 from ossit_sync.stopping import whole
 
-from destination_ossit.conform import Conformer
+from destination_ossit.conform import AIRBYTE_PREFIX, Conformer
 
 logger = logging.getLogger(__name__)
 
@@ -115,16 +117,17 @@ class Write:
                 client = OssitClient.from_config(config)
             return client
 
+        echo = _StateEcho(lambda state: writer.write_lines(values.dumps(state) + b"\n"))
         loader = BatchLoader(
             get_client,
-            lambda state: writer.write_lines(values.dumps(state) + b"\n"),  # exact, as read
+            echo,
             batch_size=options.batch_size,
             load_id=options.load_id,
             process_deletes=options.process_deletes,
             each_state=True,
         )
         try:
-            load(sys.stdin.buffer, streams, loader)
+            load(sys.stdin.buffer, streams, loader, echo)
         except BaseException:
             loader.settle()
             raise
@@ -160,13 +163,53 @@ def configured_streams(
     return streams
 
 
-def load(input_: IO[bytes], streams: dict[str, _Stream], loader: BatchLoader) -> None:
+class _StateEcho:
+    """Passes each acknowledged STATE on (exact, as read): at once when the input comes from
+    a source, at the end of the input when it comes from a typed store.
+
+    A store (PyAirbyte's cache; its rows carry Airbyte's ``_airbyte_*`` columns) sends its
+    tables whole, reading each from its DuckDB file while we load, and PyAirbyte saves each
+    STATE we echo by deleting its stream's row in that file's ``_airbyte_destination_state``
+    and inserting it again: while a read that began before the delete is open, DuckDB
+    refuses the insert (``Duplicate key ... violates primary key constraint``) and the
+    write fails, from the second run on. At the end of the input no read is open. Holding
+    the echoes costs nothing there: a store's input never resumes half-way; it is sent
+    whole again. Until the first record says where the input comes from, STATEs are held.
+    """
+
+    def __init__(self, write: Callable[[dict[str, Any]], None]) -> None:
+        self._write = write
+        self._held: list[dict[str, Any]] | None = []
+        self.decided = False
+
+    def __call__(self, state: dict[str, Any]) -> None:
+        if self._held is None:
+            self._write(state)
+        else:
+            self._held.append(state)
+
+    def decide(self, *, from_store: bool) -> None:
+        """The first record tells: a store's input is held to its end, a source's is not."""
+        self.decided = True
+        if not from_store:
+            self.release()
+
+    def release(self) -> None:
+        """Pass on what is held, and every later STATE at once."""
+        held, self._held = self._held or [], None
+        for state in held:
+            self._write(state)
+
+
+def load(
+    input_: IO[bytes], streams: dict[str, _Stream], loader: BatchLoader, echo: _StateEcho
+) -> None:
     """Load every message of ``input_``; each error names its input line (and stream).
 
     A stop signal waits for the line being handled (``ossit_sync.stopping``): the loader
     is never left with half a message, and the states it passed on stay safe.
     """
-    handler = _Messages(streams, loader)
+    handler = _Messages(streams, loader, echo)
     number = 0
     while line := input_.readline(MAX_LINE_BYTES + 1):
         number += 1
@@ -177,6 +220,7 @@ def load(input_: IO[bytes], streams: dict[str, _Stream], loader: BatchLoader) ->
             exc.locate(line=number, stream=None)
             raise
     held_back = loader.finish()
+    echo.release()  # every record is acknowledged, and the input has ended
     if held_back:
         raise held_back_error(held_back)
 
@@ -189,9 +233,10 @@ class _Messages:
     or legacy one), so the platform can tell that none went missing on the way.
     """
 
-    def __init__(self, streams: dict[str, _Stream], loader: BatchLoader) -> None:
+    def __init__(self, streams: dict[str, _Stream], loader: BatchLoader, echo: _StateEcho) -> None:
         self.streams = streams
         self.loader = loader
+        self.echo = echo
         self.counts: Counter[str] = Counter()
 
     def handle(self, line: bytes, number: int) -> None:
@@ -226,6 +271,8 @@ class _Messages:
         data = record.get("data")
         if type(data) is not dict:
             raise InputError("record.data is not an object", stream=name)
+        if not self.echo.decided:
+            self.echo.decide(from_store=any(key.startswith(AIRBYTE_PREFIX) for key in data))
         data = stream.conform(data)
         stream.validator.validate(data)
         self.loader.add(name, stream.kind, data, number)

@@ -7,18 +7,14 @@ a traceback. A config is checked against the connector's own specification.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
 import dacite
 import jsonschema
-import orjson
 from airbyte_protocol_dataclasses.models import ConfiguredAirbyteCatalog
-
-MAX_FILE_BYTES = 64 * 1024 * 1024
-"""Largest config, catalog or state file read (a catalog of four streams is ~20 KB)."""
+from ossit_sync.files import InputFileError, read_json_file
 
 
 class ConfigError(Exception):
@@ -28,16 +24,9 @@ class ConfigError(Exception):
 def read_json(path: str, what: str) -> Any:
     """The JSON value in the file at ``path`` (``what``: 'config', 'catalog', 'state')."""
     try:
-        with open(path, "rb") as file:
-            if os.fstat(file.fileno()).st_size > MAX_FILE_BYTES:
-                raise ConfigError(f"{what} file {path}: larger than {MAX_FILE_BYTES} bytes")
-            content = file.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"{what} file {path}: cannot be read ({exc.strerror})") from None
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError as exc:
-        raise ConfigError(f"{what} file {path}: not valid JSON ({exc})") from None
+        return read_json_file(path, what)
+    except InputFileError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def config_errors(config: Any, specification: Mapping[str, Any]) -> list[str]:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tap_ossit.tap import TapOssit
+from tap_ossit.tap import main
 
-TapOssit.cli()
+main()

@@ -10,6 +10,7 @@ rate limits; what each stream cost is logged as METRIC lines (`tap_ossit.metrics
 
 from __future__ import annotations
 
+import sys
 import typing as t
 import weakref
 from functools import cached_property
@@ -22,6 +23,7 @@ from ossit_client.settings import (
 )
 from ossit_schemas import RECORD_TYPES
 from ossit_sync.failure import describe, fail
+from ossit_sync.files import InputFileError, check_json_arguments
 from ossit_sync.reading.settings import READ_SETTINGS, read_setting_errors
 from ossit_sync.stopping import (
     Stopped,
@@ -35,7 +37,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_ossit._sdk import SdkTap
-from tap_ossit.state import check_state
+from tap_ossit.inputs import check_catalog, check_state
 from tap_ossit.streams import STREAMS
 from tap_ossit.writer import PageWriter
 
@@ -71,6 +73,9 @@ _OWN_SETTINGS = th.PropertiesList(
 CONFIG_SCHEMA = settings_schema({**READ_SETTINGS, **_OWN_SETTINGS["properties"]})
 """The connection settings every Ossit connector takes, a read's, then the tap's own."""
 
+
+INPUT_FILES = {"--config": "config", "--state": "state", "--catalog": "catalog"}
+"""The command line's JSON files, by option."""
 
 STOPPED = "tap-ossit stopped"
 """How the last line of a failed run starts."""
@@ -144,9 +149,11 @@ class TapOssit(SdkTap):
         the settings' secrets masked, the SDK's too: a check quotes the value it refuses,
         which may be the key pasted into another setting.
         """
-        self.replication_methods = _chosen_replication_methods(kwargs.get("catalog"))
+        if kwargs.get("catalog") is not None:
+            check_catalog(kwargs["catalog"])
         if kwargs.get("state") is not None:
             check_state(kwargs["state"])
+        self.replication_methods = _chosen_replication_methods(kwargs.get("catalog"))
         try:
             super().__init__(*args, validate_config=validate_config, **kwargs)
             if validate_config and (errors := _setting_errors(self.config)):
@@ -191,3 +198,13 @@ class TapOssit(SdkTap):
     def discover_streams(self) -> list[OssitStream]:
         """One stream per declaration in `streams.STREAMS`."""
         return [stream_class(tap=self) for stream_class in STREAMS]
+
+
+def main() -> None:
+    """The ``tap-ossit`` command: the SDK's, its JSON files checked first (a file that is
+    not JSON would end in the SDK's traceback, not in a line naming it)."""
+    try:
+        check_json_arguments(sys.argv[1:], INPUT_FILES)
+    except InputFileError as exc:
+        fail(TapOssit.logger, STOPPED, exc, str(exc))
+    TapOssit.cli()

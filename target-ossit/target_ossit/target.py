@@ -19,6 +19,7 @@ from ossit_client.settings import (
     settings_schema,
 )
 from ossit_sync.failure import describe, fail
+from ossit_sync.files import InputFileError, check_json_arguments
 from ossit_sync.loading import BatchLoader, held_back_error
 from ossit_sync.loading.sender import SWITCH_INTERVAL_S
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
@@ -158,5 +159,15 @@ class SettingsError(Exception):
     """A setting the client cannot work with (``domain_key``, ``base_url``...)."""
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The ``target-ossit`` command: the SDK's, its config file checked first (a file that
+    is not JSON would end in the SDK's traceback, not in a line naming it)."""
+    try:
+        check_json_arguments(sys.argv[1:], {"--config": "config"})
+    except InputFileError as exc:
+        fail(TargetOssit.logger, FAILED, exc, str(exc))
     TargetOssit.cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -30,6 +30,7 @@ BAD_TEXTS = {
     "Arabic-Indic digits": ("\u0661\u0662", "JSON form"),
     "plus sign": ("+5", "JSON form"),
     "beyond a double": ("1e400", "finite"),
+    "integer no double holds": (str(2**53 + 1), "holds exactly"),
 }
 # Every form through the catalog's own schema (a typed cache hands numbers over as text); two
 # through a schema that lets text through to the contract's rule.

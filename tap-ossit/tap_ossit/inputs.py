@@ -1,10 +1,10 @@
-"""The shape of a Singer state, checked before singer-sdk reads it.
+"""The shape of a Singer state and catalog, checked before singer-sdk reads them.
 
-The SDK takes a state on trust: a list where an object belongs ends a run with
-``'list' object has no attribute 'items'``, and a state that is a JSON string is opened as
-a file path. A state is input like any other, often edited by hand or merged by a
-scheduler, so its shape is checked first, and each problem is named with the stream and
-the field (what it holds is the core's to check: ``ossit_sync.reading.ownership``).
+The SDK takes both on trust: a list where an object belongs ends a run with
+``'list' object has no attribute 'items'``, and a state or catalog that is a JSON string
+is opened as a file path. They are input like any other, often edited by hand or merged by
+a scheduler, so their shape is checked first, and each problem is named with the stream and
+the field (what a state holds is the core's to check: ``ossit_sync.reading.ownership``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ BOOKMARK = "replication_key_value"
 
 
 class StateShapeError(ValueError):
-    """A state the tap cannot read; the message names where and what."""
+    """A state or catalog the tap cannot read; the message names where and what."""
 
 
 def _kind(value: object) -> str:
@@ -75,3 +75,33 @@ def _check(state: object) -> None:
                 raise StateShapeError(
                     f"{where}, partitions[{index}]: `context` is {kind}, not an object"
                 )
+
+
+def check_catalog(catalog: object) -> None:
+    """Raise ``StateShapeError`` naming the first problem of ``catalog``'s shape, if any:
+    the parts the SDK walks (streams, their ids, schemas and metadata entries)."""
+    try:
+        _check_catalog(catalog)
+    except StateShapeError as exc:
+        raise StateShapeError(f"the catalog given with --catalog: {exc}") from None
+
+
+def _check_catalog(catalog: object) -> None:
+    if not isinstance(catalog, dict):
+        raise StateShapeError(f'it is {_kind(catalog)}, not an object like {{"streams": []}}')
+    streams = catalog.get("streams", [])
+    if not isinstance(streams, list):
+        raise StateShapeError(f"`streams` is {_kind(streams)}, not a list")
+    for index, stream in enumerate(streams):
+        where = f"streams[{index}]"
+        if not isinstance(stream, dict):
+            raise StateShapeError(f"{where} is {_kind(stream)}, not an object")
+        if not isinstance(stream.get("tap_stream_id"), str):
+            raise StateShapeError(f"{where}: `tap_stream_id` is not a string")
+        for key, kind in (("schema", dict), ("metadata", list)):
+            if stream.get(key) is not None and not isinstance(stream[key], kind):
+                expected = "an object" if kind is dict else "a list"
+                raise StateShapeError(f"{where}: `{key}` is {_kind(stream[key])}, not {expected}")
+        for entry in stream.get("metadata") or []:
+            if not isinstance(entry, dict) or not isinstance(entry.get("metadata", {}), dict):
+                raise StateShapeError(f"{where}: an entry of `metadata` is not an object")
