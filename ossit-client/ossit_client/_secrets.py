@@ -8,11 +8,12 @@ here); it is never put in a session's default headers, a message or a file.
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 import requests
 
-from ._masking import MASK, SECRET_FILTER, SecretFilter, escaped_forms, install_masking
+from ._masking import MASK, SECRET_FILTER, SecretFilter, escaped_forms
 
 __all__ = [
     "MASK",
@@ -21,11 +22,22 @@ __all__ = [
     "SecretFilter",
     "check_base_url",
     "check_domain_key",
+    "check_header_value",
     "escaped_forms",
-    "install_masking",
     "is_loopback",
 ]
 _LOOPBACK_NAMES = {"localhost"}
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_header_value(name: str, value: str) -> str:
+    """``value`` if it can travel in a header, else a ValueError naming ``name``.
+
+    Caught here, before any request, rather than as an http.client error on every attempt.
+    """
+    if not value.isascii() or CONTROL.search(value):
+        raise ValueError(f"{name} must be printable ASCII (no control or non-ASCII characters)")
+    return value
 
 
 class BearerAuth(requests.auth.AuthBase):

@@ -1,32 +1,206 @@
-"""The connection settings every Ossit connector takes, defined once with their checks.
+"""The client's options, declared once: the constructor, the connectors' settings and the
+defaults all come from ``ClientOptions``.
 
 tap-ossit, target-ossit (and any other adapter) put ``CONNECTION_SETTINGS`` into their own
 settings schema and build their client with ``OssitClient.from_config``, so a setting, its
-default, its description and its checks are the same everywhere. The definitions are plain
-JSON Schema (what Singer's ``config_jsonschema`` and an Airbyte connection specification
-both are), so this module needs no connector framework.
+default, its description and its checks are the same everywhere. Each option is one field:
+its default, its JSON Schema (type, bounds, title, description) and whether connectors offer
+it; the constructor checks a value against that same schema. The definitions are plain JSON
+Schema (what Singer's ``config_jsonschema`` and an Airbyte connection specification both are),
+so this module needs no connector framework.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
 
 from ._budget_url import BUDGET_URL_ENV, budget_url_secrets, check_budget_url, resolve_budget_url
-from ._masking import mask_secrets
-from ._secrets import SECRET_FILTER, check_base_url, check_domain_key
+from ._masking import SECRET_FILTER, mask_secrets
+from ._secrets import check_base_url, check_domain_key, check_header_value
 
 DEFAULT_BASE_URL = "https://ossit.ca"
 #: 256 MiB: far above any page (1000 records, ~300 KB), far below a decompression bomb.
 DEFAULT_MAX_ANSWER_BYTES = 256 * 1024 * 1024
 
 
-def _setting(json_type: str, title: str, description: str, **keywords: Any) -> dict[str, Any]:
-    """One optional setting: null means "the default", as Meltano passes unset values."""
-    return {"type": [json_type, "null"], "title": title, "description": description, **keywords}
+def _option(
+    default: Any, kind: str, title: str = "", description: str = "", **schema: Any
+) -> Any:
+    """One option: its default and JSON Schema; a ``title`` makes it a connection setting."""
+    return field(default=default, metadata={"kind": kind, "title": title, "text": description, **schema})
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """Every option of ``OssitClient`` but the key, with its default, checked when built."""
+
+    base_url: str = _option(
+        DEFAULT_BASE_URL,
+        "string",
+        "Base URL",
+        "Root of the Ossit API; plain http is accepted only for a loopback host (the sandbox).",
+        minLength=1,
+    )
+    max_requests_per_hour: int = _option(
+        RATE_LIMIT_DEFAULT,
+        "integer",
+        "Max requests per hour",
+        "The client-side request budget, shared by every process on this machine using the "
+        "same key (on every machine, with budget_url); keep it at or below the domain's rate "
+        "limit.",
+        minimum=1,
+    )
+    rate_window: float = _option(
+        RATE_LIMIT_WINDOW_SECONDS,
+        "number",
+        "Rate window",
+        "Seconds of the rolling window max_requests_per_hour counts in: 3600 on the hosted "
+        "API; set it only for a sandbox started with another --rate-window.",
+        exclusiveMinimum=0,
+    )
+    budget_url: str | None = _option(
+        None,
+        "string",
+        "Budget URL",
+        "Redis holding the request budget shared by every machine using the same key: "
+        "redis://[user:password@]host:port/db or rediss://... (TLS). Unset: the budget "
+        f"is shared by the processes of this machine only (or set {BUDGET_URL_ENV}).",
+        minLength=1,
+        secret=True,
+        writeOnly=True,
+    )
+    user_agent: str | None = _option(
+        None, "string", "User agent", "User-Agent header of every request.", minLength=1
+    )
+    timeout: float = _option(
+        30.0,
+        "number",
+        "Timeout",
+        "Seconds to connect, and to wait for each piece of an answer.",
+        exclusiveMinimum=0,
+    )
+    answer_timeout: float | None = _option(
+        None,
+        "number",
+        "Answer timeout",
+        "Seconds one attempt may take as a whole, however the server drips its answer "
+        "(default: 4 x timeout).",
+        exclusiveMinimum=0,
+    )
+    max_retries: int = _option(
+        8,
+        "integer",
+        "Max retries",
+        "Retries of one call after a 429, a 5xx or a broken connection; 0 fails at once.",
+        minimum=0,
+        maximum=100,
+    )
+    max_retry_wait: float = _option(
+        600.0,
+        "number",
+        "Max retry wait",
+        "Seconds one call may spend waiting between its retries; a server asking for a "
+        "longer wait fails the call instead.",
+        minimum=0,
+    )
+    max_answer_bytes: int = _option(
+        DEFAULT_MAX_ANSWER_BYTES,
+        "integer",
+        "Max answer bytes",
+        "Largest decoded (decompressed) answer accepted, in bytes.",
+        minimum=1024,
+    )
+    # Options of the library only (no title): not offered as connector settings.
+    allow_insecure_http: bool = _option(False, "boolean")
+    state_dir: str | Path | None = _option(None, "path")
+    backoff_base: float = _option(0.5, "number", exclusiveMinimum=0)
+    backoff_max: float = _option(60.0, "number", exclusiveMinimum=0)
+    pool_maxsize: int = _option(10, "integer", minimum=1)
+
+    def __post_init__(self) -> None:
+        if errors := option_errors(asdict(self)):
+            raise ValueError("; ".join(errors))
+
+    @property
+    def whole_attempt_seconds(self) -> float:
+        """``answer_timeout``, or four times ``timeout`` when unset."""
+        return self.answer_timeout if self.answer_timeout is not None else 4 * self.timeout
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "path": (str, Path),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+
+
+def _value_error(name: str, kind: str, schema: Mapping[str, Any], value: Any) -> str | None:
+    """What is wrong with ``value`` for the option ``name`` by its schema, if anything."""
+    numeric = kind in ("integer", "number")
+    if not isinstance(value, _TYPES[kind]) or (numeric and isinstance(value, bool)):
+        return f"{name} must be {'an' if kind == 'integer' else 'a'} {kind}"
+    if numeric and not math.isfinite(value):
+        return f"{name} must be a finite number"
+    low, above = schema.get("minimum"), schema.get("exclusiveMinimum")
+    high = schema.get("maximum")
+    if (
+        (low is not None and value < low)
+        or (above is not None and value <= above)
+        or (high is not None and value > high)
+    ):
+        rule = ", ".join(
+            text
+            for bound, text in ((low, f">= {low}"), (above, f"> {above}"), (high, f"<= {high}"))
+            if bound is not None
+        )
+        return f"{name} must be a finite number {rule}"
+    return None
+
+
+def option_errors(values: Mapping[str, Any]) -> list[str]:
+    """One message per bad option in ``values`` (absent or None: the default), each naming it.
+
+    Each option's JSON Schema, then what a schema cannot say: the base URL's rule (https, or
+    plain http to loopback only), the budget URL's form, a header-safe user agent.
+    """
+    errors = []
+    for option in fields(ClientOptions):
+        value = values.get(option.name)
+        if value is not None:
+            schema = option.metadata
+            if problem := _value_error(option.name, schema["kind"], schema, value):
+                errors.append(problem)
+    checks = (
+        ("base_url", lambda url: check_base_url(url, bool(values.get("allow_insecure_http")))),
+        ("budget_url", check_budget_url),
+        ("user_agent", lambda agent: check_header_value("user_agent", agent)),
+    )
+    for name, check in checks:
+        if isinstance(values.get(name), str) and values[name]:
+            try:
+                check(values[name])
+            except ValueError as exc:
+                errors.append(str(exc) if str(exc).startswith(name) else f"{name}: {exc}")
+    return errors
+
+
+def _setting(option: Any) -> dict[str, Any]:
+    """The JSON Schema property of an option: null means "the default", as Meltano passes
+    unset values."""
+    schema = dict(option.metadata)
+    kind, title, text = schema.pop("kind"), schema.pop("title"), schema.pop("text")
+    prop = {"type": [kind, "null"], "title": title, "description": text, **schema}
+    if option.default is not None:
+        prop["default"] = option.default
+    return prop
 
 
 CONNECTION_SETTINGS: dict[str, dict[str, Any]] = {
@@ -41,97 +215,22 @@ CONNECTION_SETTINGS: dict[str, dict[str, Any]] = {
         "secret": True,
         "writeOnly": True,
     },
-    "base_url": _setting(
-        "string",
-        "Base URL",
-        "Root of the Ossit API; plain http is accepted only for a loopback host (the sandbox).",
-        minLength=1,
-        default=DEFAULT_BASE_URL,
-    ),
-    "max_requests_per_hour": _setting(
-        "integer",
-        "Max requests per hour",
-        "The client-side request budget, shared by every process on this machine using the "
-        "same key (on every machine, with budget_url); keep it at or below the domain's rate "
-        "limit.",
-        minimum=1,
-        default=RATE_LIMIT_DEFAULT,
-    ),
-    "rate_window": _setting(
-        "number",
-        "Rate window",
-        "Seconds of the rolling window max_requests_per_hour counts in: 3600 on the hosted "
-        "API; set it only for a sandbox started with another --rate-window.",
-        exclusiveMinimum=0,
-        default=RATE_LIMIT_WINDOW_SECONDS,
-    ),
-    "budget_url": {
-        **_setting(
-            "string",
-            "Budget URL",
-            "Redis holding the request budget shared by every machine using the same key: "
-            "redis://[user:password@]host:port/db or rediss://... (TLS). Unset: the budget "
-            f"is shared by the processes of this machine only (or set {BUDGET_URL_ENV}).",
-            minLength=1,
-        ),
-        "secret": True,
-        "writeOnly": True,
+    **{
+        option.name: _setting(option)
+        for option in fields(ClientOptions)
+        if option.metadata["title"]
     },
-    "user_agent": _setting(
-        "string", "User agent", "User-Agent header of every request.", minLength=1
-    ),
-    "timeout": _setting(
-        "number",
-        "Timeout",
-        "Seconds to connect, and to wait for each piece of an answer.",
-        exclusiveMinimum=0,
-        default=30,
-    ),
-    "answer_timeout": _setting(
-        "number",
-        "Answer timeout",
-        "Seconds one attempt may take as a whole, however the server drips its answer "
-        "(default: 4 x timeout).",
-        exclusiveMinimum=0,
-    ),
-    "max_retries": _setting(
-        "integer",
-        "Max retries",
-        "Retries of one call after a 429, a 5xx or a broken connection; 0 fails at once.",
-        minimum=0,
-        maximum=100,
-        default=8,
-    ),
-    "max_retry_wait": _setting(
-        "number",
-        "Max retry wait",
-        "Seconds one call may spend waiting between its retries; a server asking for a "
-        "longer wait fails the call instead.",
-        minimum=0,
-        default=600,
-    ),
-    "max_answer_bytes": _setting(
-        "integer",
-        "Max answer bytes",
-        "Largest decoded (decompressed) answer accepted, in bytes.",
-        minimum=1024,
-        default=DEFAULT_MAX_ANSWER_BYTES,
-    ),
 }
 """JSON Schema properties of the connection settings, in the order users meet them."""
 
 REQUIRED_SETTINGS: tuple[str, ...] = ("domain_key",)
 
-#: Settings passed to ``OssitClient`` under the same name (``domain_key`` goes first).
-_CLIENT_OPTIONS = tuple(name for name in CONNECTION_SETTINGS if name != "domain_key")
-
 
 def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
     """What JSON Schema cannot check, one message per bad setting, each naming it.
 
-    The key's characters (``check_domain_key``, never echoing it), the base URL's rule
-    (https, or plain http to loopback only) and that numbers are finite: a connector
-    checks these when it reads its settings, before any request.
+    The key's characters (``check_domain_key``, never echoing it), then the options' own
+    checks: a connector checks these when it reads its settings, before any request.
     """
     errors = []
     if config.get("domain_key") is not None:
@@ -139,23 +238,16 @@ def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
             check_domain_key(config["domain_key"])
         except ValueError as exc:
             errors.append(str(exc))
-    base_url = config.get("base_url")
-    if base_url is not None:
-        try:
-            check_base_url(base_url, allow_insecure_http=False)
-        except ValueError as exc:
-            errors.append(f"base_url: {exc}")
-    budget_url = config.get("budget_url")
-    if budget_url is not None:
-        try:
-            check_budget_url(budget_url)
-        except ValueError as exc:
-            errors.append(str(exc))
-    for name in ("timeout", "answer_timeout", "max_retry_wait", "rate_window"):
-        value = config.get(name)
-        if isinstance(value, float) and not math.isfinite(value):
-            errors.append(f"{name}: must be a finite number of seconds")
-    return errors
+    return errors + option_errors(client_options(config))
+
+
+def client_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``OssitClient`` keyword arguments from connector settings (absent or null: default)."""
+    return {
+        name: config[name]
+        for name in CONNECTION_SETTINGS
+        if name != "domain_key" and config.get(name) is not None
+    }
 
 
 def secret_values(config: Mapping[str, Any]) -> list[str]:
@@ -192,9 +284,10 @@ def masked_setting_errors(config: Mapping[str, Any], errors: Iterable[str]) -> l
 def register_secrets(config: Mapping[str, Any]) -> None:
     """Mask the settings' secrets (the key, the budget URL's password) from now on.
 
-    Every log record of the process is masked once a secret is registered; ``mask`` does the
-    same for text a connector prints by other routes (an Airbyte TRACE message, say). A
-    connector calls this as soon as it has read its settings, before checking them.
+    In this library's messages and log records, and in the log handlers the connectors'
+    entry points own (``mask_log_handlers``); ``mask`` does the same for text a connector
+    prints by other routes (an Airbyte TRACE message, say). A connector calls this as soon
+    as it has read its settings, before checking them.
     """
     for secret in secret_values(config):
         SECRET_FILTER.register(secret)
@@ -203,11 +296,6 @@ def register_secrets(config: Mapping[str, Any]) -> None:
 def mask(text: str) -> str:
     """``text`` with every registered secret, in any escaped spelling, replaced by ``***``."""
     return SECRET_FILTER.mask(text)
-
-
-def client_options(config: Mapping[str, Any]) -> dict[str, Any]:
-    """``OssitClient`` keyword arguments from connector settings (absent or null: default)."""
-    return {name: config[name] for name in _CLIENT_OPTIONS if config.get(name) is not None}
 
 
 def settings_schema(

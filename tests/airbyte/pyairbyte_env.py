@@ -13,6 +13,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +62,16 @@ class PyAirbyte:
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
             assert done.returncode == 0, f"{command[:3]} failed:\n{done.stderr[-3000:]}"
 
-    def run(self, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Run ``steps`` in one PyAirbyte process; one answer per step (see the driver)."""
+    def _plan(self, steps: list[dict[str, Any]]) -> Path:
         self._runs += 1
         plan = self.folder / f"plan-{self._runs}.json"
-        answers = self.folder / f"answers-{self._runs}.json"
         plan.write_text(json.dumps({"source": SOURCE, "destination": DESTINATION, "steps": steps}))
+        return plan
+
+    def run(self, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Run ``steps`` in one PyAirbyte process; one answer per step (see the driver)."""
+        plan = self._plan(steps)
+        answers = self.folder / f"answers-{self._runs}.json"
         done = subprocess.run(
             [str(self.python), str(HERE / "driver.py"), str(plan), str(answers)],
             env=self.env,
@@ -79,3 +85,41 @@ class PyAirbyte:
         self.output = done.stdout + done.stderr
         result: list[dict[str, Any]] = json.loads(answers.read_text())
         return result
+
+    @contextmanager
+    def session(self) -> Iterator[Callable[[dict[str, Any]], dict[str, Any]]]:
+        """One PyAirbyte process that runs each step as it is given and answers it, so that
+        a test changes the sandbox between steps without importing PyAirbyte again."""
+        plan = self._plan([])
+        log = self.folder / f"session-{self._runs}.log"
+        answers_fd, driver_fd = os.pipe()
+        with open(log, "wb") as output:
+            process = subprocess.Popen(
+                [str(self.python), str(HERE / "driver.py"), "--serve", str(plan), str(driver_fd)],
+                env=self.env,
+                cwd=self.folder / "project",
+                stdin=subprocess.PIPE,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+                pass_fds=(driver_fd,),
+            )
+        os.close(driver_fd)
+        assert process.stdin is not None
+        stdin = process.stdin
+
+        def step(one: dict[str, Any]) -> dict[str, Any]:
+            stdin.write(json.dumps(one) + "\n")
+            stdin.flush()
+            line = answers.readline()
+            assert line, f"the PyAirbyte driver stopped:\n{log.read_text()[-5000:]}"
+            answer: dict[str, Any] = json.loads(line)
+            return answer
+
+        with open(answers_fd, encoding="utf-8") as answers:
+            try:
+                yield step
+            finally:
+                stdin.close()
+                process.wait(timeout=STEP_TIMEOUT)
+                self.output = log.read_text()

@@ -8,6 +8,7 @@ sandbox and against source-ossit's own output.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from importlib import metadata
@@ -19,7 +20,7 @@ from airbyte_runs import STREAM_NAMES, Files, Run, configured_catalog, run_conne
 from distributions import build_all
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
-from pyairbyte_env import PyAirbyte
+from pyairbyte_env import SOURCE, PyAirbyte
 
 
 @pytest.fixture(scope="module")
@@ -296,3 +297,97 @@ def test_pyairbyte_installs_the_connectors_itself_from_a_pip_url(
     a = source_read(files, source_domain)
     assert {s: len(read["ok"]["rows"][s]) for s in STREAM_NAMES} == a.counts()
     assert live_content(source_read(files, target)) == live_content(a)
+
+
+README = Path(__file__).parents[2] / "README.md"
+EXACT = (5e-324, 1e-10, 1.2345678901234567, 1e29, 1.7976931348623157e308, -0.0, 0.1, -2.5e-7)
+"""Doubles a DECIMAL(38, 9) cache column would change (to 0, to 1.23456789) or refuse."""
+
+
+def readme_snippet(base_url: str) -> str:
+    """The README's read-then-write PyAirbyte snippet, on this workspace's executables and
+    the sandbox (its only changes: the executables' folder and a ``base_url`` setting)."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    (code,) = [block for block in blocks if "destination.write(result)" in block]
+    for old, new, count in (
+        ("/path/to/venv/bin/", f"{Path(SOURCE).parent}/", 2),
+        ('{"domain_key": KEY_A}', f'{{"domain_key": KEY_A, "base_url": "{base_url}"}}', 1),
+        ('{"domain_key": KEY_B}', f'{{"domain_key": KEY_B, "base_url": "{base_url}"}}', 1),
+    ):
+        assert code.count(old) == count, f"the README's snippet no longer has {old!r}"
+        code = code.replace(old, new)
+    return code
+
+
+def domain_content(sandbox: SandboxServer, key: str) -> dict[str, list[tuple[Any, ...]]]:
+    """A domain's live records by ``LIVE_FIELDS``, sorted; numbers by their exact text."""
+    with OssitClient(key, base_url=sandbox.base_url) as api:
+        records = {
+            "statistic_groups": api.statistic_groups.list(),
+            "statistics": api.statistics.list(),
+            "points": api.points.list(),
+            "intervals": api.intervals.list(),
+        }
+        return {
+            kind: sorted(
+                tuple(json.dumps(r[f], sort_keys=True) for f in LIVE_FIELDS[kind])
+                for r in records[kind]
+                if r["deleted_at"] is None
+            )
+            for kind in LIVE_FIELDS
+        }
+
+
+def test_the_readme_snippet_run_again_and_again_copies_every_value_exactly(
+    pyairbyte: PyAirbyte, sandbox: SandboxServer, domain_key: str
+) -> None:
+    """A scheduled sync: the README's snippet run five times in a row, the source domain
+    changed between runs; every run succeeds and leaves B equal to A, bit for bit. (Before:
+    DECIMAL(38, 9) values, and from the second run on PyAirbyte's own state table refused
+    destination-ossit's echoed STATEs with a duplicate key.) The snippet reads into
+    PyAirbyte's default cache, which no other test of the module uses."""
+    a = domain_key
+    b = sandbox.create_domain("readme-snippet-b")
+    sandbox.generate(a, groups=2, statistics=2, days=4, intervals=3, seed=11)
+    code = readme_snippet(sandbox.base_url)
+    with OssitClient(a, base_url=sandbox.base_url) as api:
+        api.statistic_groups.create("exact")
+        api.statistics.create("exact", "doubles", unit="1")
+        for day, value in enumerate(EXACT, start=1):
+            api.statistics.set_value("exact", "doubles", value, reference_date=f"2026-03-{day:02d}")
+        statistic = next(s for s in api.statistics.list() if s["group"] != "exact")
+        point = next(iter(api.points.list(group=statistic["group"], statistic=statistic["name"])))
+        interval = next(iter(api.intervals.list()))
+        between_runs = [
+            [
+                lambda: api.statistics.set_value(
+                    "exact", "doubles", 2.2250738585072014e-308, reference_date="2026-03-01"
+                )
+            ],
+            [
+                lambda: api.statistic_groups.update("exact", description="described"),
+                lambda: api.intervals.delete(interval["id"]),
+            ],
+            [
+                lambda: api.statistics.delete_point(
+                    statistic["group"], statistic["name"], point["reference_date"]
+                ),
+                lambda: api.statistics.create(
+                    "exact", "later", 1e-300, reference_date="2026-04-01"
+                ),
+            ],
+            [lambda: api.statistics.purge(statistic["group"], statistic["name"])],
+        ]
+        with pyairbyte.session() as step:
+            for run, changes in enumerate([[], *between_runs]):
+                for change in changes:
+                    change()
+                answer = step({"do": "script", "code": code, "names": {"KEY_A": a, "KEY_B": b}})
+
+                assert "ok" in answer, (run, answer.get("traceback"))
+                assert domain_content(sandbox, b) == domain_content(sandbox, a), run
+    exact = {
+        r[3] for r in domain_content(sandbox, b)["points"] if r[:2] == ('"exact"', '"doubles"')
+    }
+    assert exact == {json.dumps(v) for v in (2.2250738585072014e-308, *EXACT[1:])}
+    assert a not in pyairbyte.output

@@ -18,6 +18,7 @@ import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt_runs import KINDS, Warehouse, client, domain_ids
 from ossit_dlt import ossit_source
+from ossit_sandbox.generator import group_name
 from ossit_sandbox.launcher import SandboxServer
 
 PAGES = {"statistic_groups": 1, "statistics": 1, "points": 6, "intervals": 1}
@@ -56,11 +57,10 @@ def test_full_then_incremental_reads_everything_once_then_one_request_per_stream
     }
 
     with client(sandbox.base_url, domain_key) as ossit:
-        group = ossit.statistic_groups.list()[0]["name"]
+        group = next(iter(ossit.statistic_groups.list()))["name"]
         ossit.statistic_groups.update(group, description="renamed later")
     assert warehouse.run(ossit_source(**settings)) == {"statistic_groups": 1}
-    described = [row for row in warehouse.rows("statistic_groups", "name, description")]
-    assert (group, "renamed later") in described
+    assert (group, "renamed later") in warehouse.rows("statistic_groups", "name, description")
 
 
 def test_a_run_stopped_after_two_pages_is_resumed_at_the_third(
@@ -171,7 +171,7 @@ def test_settings_come_from_dlt_config_and_the_key_is_never_written(
 ) -> None:
     monkeypatch.setenv("SOURCES__OSSIT__DOMAIN_KEY", domain_key)
     monkeypatch.setenv("SOURCES__OSSIT__BASE_URL", sandbox.base_url)
-    monkeypatch.setenv("SOURCES__OSSIT__GROUPS", '["group-1"]')
+    monkeypatch.setenv("SOURCES__OSSIT__GROUPS", f'["{group_name(1)}"]')
     caplog.set_level(logging.DEBUG)
 
     loaded = warehouse.run(ossit_source())

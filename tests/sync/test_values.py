@@ -96,9 +96,11 @@ def test_json_text_keeps_big_integers_and_leaves_out_of_range_numbers_to_their_f
 
 
 @pytest.mark.parametrize(
-    "text", [b'{"a": ', b"[NaN]", b"[Infinity]", b"{} x", b"[" * 5000 + b"]" * 5000, b"1" * 5000]
-)
-def test_text_that_is_no_json_is_one_error(text: bytes) -> None:
+    "text",
+    [b'{"a": ', b"[NaN]", b"[Infinity]", b"{} x", b"[" * 5000 + b"]" * 5000, b"1" * 5000,
+     b'"\xff"', '"\udcff"', b"[1e400, NaN]"],
+)  # fmt: skip
+def test_text_that_is_no_json_is_one_error(text: bytes | str) -> None:
     with pytest.raises(values.JSONTextError):
         values.loads(text)
 

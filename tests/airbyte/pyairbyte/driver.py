@@ -5,6 +5,10 @@
 ANSWERS in order. Steps share one process (importing PyAirbyte takes seconds), and a read's
 result stays available to the steps after it by the step's ``name``.
 
+``python driver.py --serve PLAN.json FD``: the steps come one JSON line at a time on
+standard input, and each answer goes as one JSON line to the file descriptor FD, so a test
+can change the sandbox between two steps of one process.
+
 This file runs under PyAirbyte's interpreter, not the workspace's: it imports nothing of
 this repository.
 """
@@ -103,27 +107,49 @@ def validate(plan: dict[str, Any], step: dict[str, Any], kept: dict[str, Any]) -
     return {"messages": count, "problems": problems}
 
 
-STEPS = {"check": check, "read": read, "write": write, "validate": validate}
+def script(plan: dict[str, Any], step: dict[str, Any], kept: dict[str, Any]) -> Any:
+    """Run Python ``code`` (a README snippet) with ``names`` defined; its ``result``'s count."""
+    names = dict(step["names"])
+    exec(step["code"], names)
+    result = names.get("result")
+    return {"processed_records": getattr(result, "processed_records", None)}
+
+
+STEPS = {"check": check, "read": read, "write": write, "validate": validate, "script": script}
+
+
+def _answer(plan: dict[str, Any], step: dict[str, Any], kept: dict[str, Any]) -> Any:
+    """A step's answer, or the error it raised (class, text, context, traceback)."""
+    try:
+        return {"ok": STEPS[step["do"]](plan, step, kept)}
+    except Exception as exc:
+        context = getattr(exc, "context", None)
+        return {
+            "error": type(exc).__name__,
+            "text": str(exc),
+            "context": json.loads(json.dumps(context, default=str)) if context else None,
+            "traceback": traceback.format_exc(),
+        }
+
+
+def serve(plan: dict[str, Any], answers_fd: int) -> None:
+    """Steps from standard input, one answer line each to ``answers_fd``, until its end."""
+    kept: dict[str, Any] = {}
+    with open(answers_fd, "w", encoding="utf-8") as answers:
+        for line in sys.stdin:
+            answers.write(json.dumps(_answer(plan, json.loads(line), kept), default=str) + "\n")
+            answers.flush()
 
 
 def main() -> None:
-    with open(sys.argv[1], encoding="utf-8") as file:
+    serving = sys.argv[1] == "--serve"
+    with open(sys.argv[2 if serving else 1], encoding="utf-8") as file:
         plan = json.load(file)
+    if serving:
+        serve(plan, int(sys.argv[3]))
+        return
     kept: dict[str, Any] = {}
-    answers = []
-    for step in plan["steps"]:
-        try:
-            answers.append({"ok": STEPS[step["do"]](plan, step, kept)})
-        except Exception as exc:
-            context = getattr(exc, "context", None)
-            answers.append(
-                {
-                    "error": type(exc).__name__,
-                    "text": str(exc),
-                    "context": json.loads(json.dumps(context, default=str)) if context else None,
-                    "traceback": traceback.format_exc(),
-                }
-            )
+    answers = [_answer(plan, step, kept) for step in plan["steps"]]
     with open(sys.argv[2], "w", encoding="utf-8") as file:
         json.dump(answers, file, default=str)
 

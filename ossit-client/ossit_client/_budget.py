@@ -1,0 +1,326 @@
+"""The request budget: the API's rule -- ``limit`` requests per rolling window -- kept by the
+client, shared by every process that uses the same store, and stated once, here.
+
+A store (``BudgetStore``) keeps one ``Ledger`` -- the log of requests, the shared pause, the
+endpoints that answered 410, a generation -- and runs a change on it atomically, on its own
+clock: this machine's file (``_budget_file``) or a Redis shared by machines
+(``_budget_redis``). Every rule below is a pure change of a ledger, so both stores keep the
+same rules and one table of cases tests them against both.
+
+* **The window.** A turn is granted while fewer than ``limit`` requests count in the window
+  ending now; else it waits until the oldest one that blocks leaves. A fresh budget allows a
+  burst of ``limit``. The server counts a request when it arrives, somewhere between the
+  client's send and its receipt of the answer, so a request is logged when sent (to decide)
+  and moved to its answer's arrival (``settle``): the client never frees a slot before the
+  server does. The window is counted 1 % (at least 20 ms) longer than the server's.
+* **The server's view.** Other machines may use the key: when an answer's
+  ``X-RateLimit-Limit`` - ``Remaining`` exceeds what the log holds, placeholders are logged
+  that leave the window when the server frees a request (``Reset``); ``Remaining: 0`` pauses
+  every process until ``Reset``; a 429 pauses them until its ``Retry-After``.
+* **Bounded waits.** No header makes anyone wait longer than one window: a pause or a
+  placeholder is capped at it, values that are no number of seconds are ignored, and a pause
+  or instant found beyond it (an older client's, another clock's) is cut back. A pause longer
+  than the caller's ``max_pause`` (its ``max_retry_wait``) is not shared at all -- the next
+  run must not inherit it -- but kept by this process, whose next turn then fails at once
+  (``PauseRefused``), as does a turn that would wait for a longer pause set by another.
+* **A lost store.** A store that lost its ledger (Redis restarted or flushed, the file
+  deleted) is noticed by its generation and rebuilt from what the API last said it counted
+  (``ServerCount``), or, with no answer of the last window to go by, counted as spent: never
+  taken for an empty window the server still counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol, TypeVar
+
+from ._masking import masked_logger
+from ._waits import log_wait, until_text
+
+logger = masked_logger(__name__)
+
+T = TypeVar("T")
+
+#: Budget waits longer than this are logged at INFO, so a stalled-looking job explains itself.
+_LOUD_BUDGET_WAIT_S = 5.0
+#: Extra milliseconds slept after a computed wait, so the blocking request has surely left.
+_BUFFER_MS = 5
+
+
+@dataclass
+class Ledger:
+    """A budget's whole shared state; instants are epoch ms on its store's clock."""
+
+    log: dict[str, int] = field(default_factory=dict)
+    """Each counted request (a token, or a placeholder) and the instant it counts from."""
+    pause_until: int = 0
+    """No process sends before this instant."""
+    gone: set[str] = field(default_factory=set)
+    """Endpoints (method and path template) that answered 410."""
+    generation: str = ""
+    """Set when the ledger is made: a store that lost its data no longer has it."""
+
+
+class BudgetStore(Protocol):
+    """Where a ledger lives; ``where`` names it in messages (a password masked)."""
+
+    where: str
+
+    def update(self, change: Callable[[Ledger, int], T]) -> T:
+        """``change(ledger, now_ms)`` with no other process in between, its changes kept;
+        ``now_ms`` is the store's clock, so processes on different machines agree."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ServerCount(NamedTuple):
+    """The server's count as one answer's ``X-RateLimit-*`` headers gave it (store clock)."""
+
+    requests: int
+    """Requests the server had counted in its window (its limit minus ``Remaining``)."""
+    frees_at_ms: int
+    """When the oldest of them leaves the server's window (``Reset``)."""
+    seen_at_ms: int
+    """When the answer that said so arrived."""
+
+
+class PauseRefused(Exception):
+    """A turn would wait for a pause longer than ``max_pause``; the caller fails the call."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"paused for {seconds:.1f} s more")
+        self.seconds = seconds
+
+
+class EndpointGone(Exception):
+    """The endpoint answered 410 to some process: it is not called again."""
+
+
+def safety_margin_ms(window_seconds: float) -> int:
+    """How much longer than the server's window the client counts: 1 %, at least 20 ms."""
+    return max(20, int(window_seconds * 10))
+
+
+def header_number(headers: Mapping[str, str], name: str) -> float | None:
+    """A header's non-negative, finite number, or None (absent, ``inf``, ``nan``, garbage)."""
+    try:
+        number = float(headers.get(name, ""))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+# -- the rules, each a change of a ledger ------------------------------------------------------
+
+
+def admit(ledger: Ledger, now: int, limit: int, interval: int, token: str) -> int:
+    """The window rule: log ``token`` at ``now`` and return 0 if fewer than ``limit`` requests
+    count in the ``interval`` ms ending now; else the ms until the one that blocks leaves.
+
+    Requests that left the window are dropped; one stamped after ``now`` (another clock, an
+    older client) is moved back to ``now``, so none holds a turn back longer than a window.
+    """
+    for name, at in list(ledger.log.items()):
+        if at <= now - interval:
+            del ledger.log[name]
+        elif at > now:
+            ledger.log[name] = now
+    if len(ledger.log) < limit:
+        ledger.log[token] = now
+        return 0
+    stamps = sorted(ledger.log.values())
+    return stamps[len(stamps) - limit] + interval - now + 1
+
+
+def _add(ledger: Ledger, count: int, at: int) -> None:
+    """Log ``count`` placeholders at ``at``: requests the server counted and no one logged."""
+    prefix = f"server:{uuid.uuid4().hex}:"
+    ledger.log.update((f"{prefix}{number}", at) for number in range(count))
+
+
+def top_up(ledger: Ledger, count: int, since: int, at: int) -> int:
+    """Log placeholders at ``at`` until ``count`` requests count from ``since``; how many."""
+    missing = count - sum(1 for stamp in ledger.log.values() if stamp >= since)
+    _add(ledger, missing, at)
+    return max(missing, 0)
+
+
+def rebuild(
+    ledger: Ledger, now: int, limit: int, interval: int, seen: ServerCount | None
+) -> str:
+    """A ledger that lost its data, refilled: ``"rebuilt"`` from the server's last count
+    (its oldest leaving when the server said, the others -- whose instants nobody knows -- a
+    window after that answer), else ``"spent"``: the whole window counted."""
+    since = now - interval
+    if seen is None or seen.seen_at_ms <= since:
+        top_up(ledger, limit, since, now)
+        return "spent"
+    missing = seen.requests - sum(1 for stamp in ledger.log.values() if stamp >= since)
+    if missing > 0 and seen.frees_at_ms > now:
+        _add(ledger, 1, seen.frees_at_ms - interval)
+    _add(ledger, missing - 1, seen.seen_at_ms)
+    return "rebuilt"
+
+
+# -- the budget --------------------------------------------------------------------------------
+
+
+class Budget:
+    """``limit`` requests per rolling ``window_seconds`` for one domain on one server, kept in
+    ``store``; waits no longer than ``max_pause`` for a pause the server asked for."""
+
+    def __init__(
+        self, store: BudgetStore, limit: int, window_seconds: float, max_pause: float
+    ) -> None:
+        self._store = store
+        self._limit = limit
+        self._window_ms = int(window_seconds * 1000)
+        self.interval_ms = self._window_ms + safety_margin_ms(window_seconds)
+        """The counted window: the server's plus the safety margin."""
+        self._max_pause = max_pause
+        self._own_pause_until = 0
+        """The end of a pause the server asked for that this process did not share."""
+        self._seen: ServerCount | None = None
+        """The server's count at the latest answer, for a store that lost its ledger."""
+        self._generation = store.update(self._open)
+
+    @staticmethod
+    def _open(ledger: Ledger, now: int) -> str:
+        ledger.generation = ledger.generation or uuid.uuid4().hex
+        return ledger.generation
+
+    def take_turn(self, endpoint: str) -> tuple[str, float]:
+        """Block until this process may send one request to ``endpoint``.
+
+        Returns the turn's token (for ``settle``) and the seconds spent waiting; raises
+        ``EndpointGone`` for an endpoint that answered 410, ``PauseRefused`` rather than wait
+        for a pause longer than ``max_pause``.
+        """
+        started = time.monotonic()
+        token = uuid.uuid4().hex
+        while True:
+            state, wait_ms, lost = self._store.update(
+                lambda ledger, now: self._turn(ledger, now, token, endpoint)
+            )
+            if lost:
+                self._report_loss(lost)
+            if state == "granted":
+                return token, time.monotonic() - started
+            if state == "gone":
+                raise EndpointGone(endpoint)
+            seconds = wait_ms / 1000
+            if state == "paused":
+                if seconds > self._max_pause:
+                    raise PauseRefused(seconds)
+                log_wait(logger, seconds, "the shared budget is paused (server's request)")
+            else:
+                log_wait(
+                    logger, seconds, "the request budget is spent", loud_above=_LOUD_BUDGET_WAIT_S
+                )
+                seconds += _BUFFER_MS / 1000
+            time.sleep(seconds)
+
+    def _turn(
+        self, ledger: Ledger, now: int, token: str, endpoint: str
+    ) -> tuple[str, int, str]:
+        lost = ""
+        if ledger.generation != self._generation:
+            lost = rebuild(ledger, now, self._limit, self.interval_ms, self._seen)
+            ledger.generation = ledger.generation or self._generation
+            self._generation = ledger.generation
+        if endpoint in ledger.gone:
+            return "gone", 0, lost
+        ledger.pause_until = min(ledger.pause_until, now + self._window_ms)
+        paused = max(ledger.pause_until, self._own_pause_until) - now
+        if paused > 0:
+            return "paused", paused, lost
+        wait = admit(ledger, now, self._limit, self.interval_ms, token)
+        return ("granted" if wait == 0 else "spent"), min(wait, self.interval_ms), lost
+
+    def _report_loss(self, how: str) -> None:
+        if how == "rebuilt" and self._seen is not None:
+            logger.warning(
+                "the shared request budget at %s lost its data (restarted, flushed or "
+                "deleted): rebuilt from the API's last count (%d requests in its window)",
+                self._store.where,
+                self._seen.requests,
+            )
+        else:
+            logger.warning(
+                "the shared request budget at %s lost its data (restarted, flushed or "
+                "deleted) and no answer of the last window says what the API counted: the "
+                "current window counts as spent",
+                self._store.where,
+            )
+
+    def settle(self, token: str, headers: Mapping[str, str] | None) -> None:
+        """The attempt of ``token`` is over: count it from now, when the server surely has,
+        and tighten the log to the server's count in ``headers`` (if the answer came).
+
+        The server's count is its own limit minus what it says remains; comparing that with
+        the log (not with this client's limit) keeps two clients of one key with different
+        settings from inflating each other's log. ``Remaining: 0`` pauses everyone until
+        ``Reset``; placeholders leave the window exactly when the server frees a request.
+        """
+        remaining = header_number(headers or {}, "X-RateLimit-Remaining")
+        reset = header_number(headers or {}, "X-RateLimit-Reset")
+        server_limit = header_number(headers or {}, "X-RateLimit-Limit") or self._limit
+        reset_ms = min(int((reset or 0) * 1000), self._window_ms)
+
+        def change(ledger: Ledger, now: int) -> tuple[int, int]:
+            if token in ledger.log:
+                ledger.log[token] = now
+            if remaining is None or reset is None:
+                return now, 0
+            counted = int(max(min(server_limit - remaining, self._limit), 0))
+            self._seen = ServerCount(counted, now + reset_ms, now)
+            if reset_ms <= 0 or (remaining == 0 and reset_ms > self._max_pause * 1000):
+                return now, 0  # a pause no call would wait for: no placeholders either
+            if remaining == 0:
+                ledger.pause_until = max(ledger.pause_until, now + reset_ms)
+            since = now - self.interval_ms
+            return now, top_up(ledger, counted, since, since + reset_ms)
+
+        now, added = self._store.update(change)
+        if remaining == 0 and reset is not None and reset_ms > self._max_pause * 1000:
+            self._keep_own_pause(now, reset_ms)
+        if added:
+            logger.debug("server counted %d requests more than the log; tightened", added)
+
+    def pause(self, seconds: float) -> None:
+        """Stop every process sharing this budget from sending for ``seconds`` (at most a
+        window), for a 429's ``Retry-After``; beyond ``max_pause``, this process only."""
+        pause_ms = min(int(max(seconds, 0.0) * 1000), self._window_ms)
+
+        def change(ledger: Ledger, now: int) -> int:
+            if pause_ms <= self._max_pause * 1000:
+                ledger.pause_until = max(ledger.pause_until, now + pause_ms)
+            return now
+
+        now = self._store.update(change)
+        if pause_ms > self._max_pause * 1000:
+            self._keep_own_pause(now, pause_ms)
+
+    def _keep_own_pause(self, now: int, pause_ms: int) -> None:
+        self._own_pause_until = max(self._own_pause_until, now + pause_ms)
+        logger.info(
+            "the server asks for no request during %.1f s, more than max_retry_wait "
+            "(%.1f s): not shared, and calls fail until %s",
+            pause_ms / 1000,
+            self._max_pause,
+            until_text(pause_ms / 1000),
+        )
+
+    def mark_gone(self, endpoint: str) -> None:
+        """Record a 410 so no process sharing the budget calls ``endpoint`` again."""
+        self._store.update(lambda ledger, now: ledger.gone.add(endpoint))
+
+    def close(self) -> None:
+        """Release the store (the budget stays for the other processes and the next run)."""
+        self._store.close()
