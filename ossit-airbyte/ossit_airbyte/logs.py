@@ -2,13 +2,15 @@
 
 An Airbyte connector's standard output carries protocol messages only, so every log record
 (the client's retries and waits, the loader's warnings) becomes a LOG message through the
-connector's one ``MessageWriter``. Records are masked when they are made
-(``ossit_client.settings.register_secrets``), before they reach this handler.
+connector's one ``MessageWriter``. The handler masks the secrets registered
+(``ossit_client.settings.register_secrets``) in every record (``mask_log_handlers``).
 """
 
 from __future__ import annotations
 
 import logging
+
+from ossit_client import mask_log_handlers
 
 from ossit_airbyte.messages import Level, MessageWriter, log
 
@@ -52,4 +54,5 @@ def send_logs_to(writer: MessageWriter, *, debug: bool) -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     root.addHandler(LogMessageHandler(writer))
+    mask_log_handlers(root)
     root.setLevel(logging.DEBUG if debug else logging.INFO)

@@ -7,6 +7,7 @@ catch these exception classes.
 
 from __future__ import annotations
 
+from ._budget_file import STATE_DIR_ENV
 from ._budget_url import BUDGET_URL_ENV
 from ._client import OssitClient
 from ._counters import Counters
@@ -18,6 +19,8 @@ from ._exceptions import (
     AuthenticationError,
     BadRequestError,
     BudgetFileError,
+    BudgetSettingError,
+    BudgetStoreError,
     ConflictError,
     GoneError,
     InternalServerError,
@@ -31,11 +34,11 @@ from ._exceptions import (
     UnprocessableEntityError,
     status_error_class,
 )
+from ._masking import mask_log_handlers
 from ._origin import Origin, Signer, server_of
 from ._pagination import Paginator
-from ._redis_budget import BudgetSettingError, BudgetStoreError
 from ._secrets import check_base_url, check_domain_key
-from ._state_file import STATE_DIR_ENV
+from .settings import ClientOptions
 
 __all__ = [
     "BUDGET_URL_ENV",
@@ -49,6 +52,7 @@ __all__ = [
     "BudgetFileError",
     "BudgetSettingError",
     "BudgetStoreError",
+    "ClientOptions",
     "ConflictError",
     "Counters",
     "GoneError",
@@ -67,6 +71,7 @@ __all__ = [
     "UnprocessableEntityError",
     "check_base_url",
     "check_domain_key",
+    "mask_log_handlers",
     "server_of",
     "status_error_class",
 ]

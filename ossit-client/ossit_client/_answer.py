@@ -1,20 +1,31 @@
-"""Reading one answer's body, bounded in time and in decoded size.
+"""One attempt, bounded in time as a whole and in the decoded size of its answer.
 
-The body is streamed (``stream=True``) and read in chunks of at most ``CHUNK`` decoded bytes:
-a small gzip answer can inflate to gigabytes, so what is counted against ``max_answer_bytes``
-is the decoded size, and reading stops at the first chunk past it (urllib3 >= 2.6 inflates at
-most the bytes asked for per read, so memory stays near the cap). Between chunks the attempt's
-deadline is checked (see ``_deadline`` for reads that block).
+requests' ``timeout`` bounds each socket operation, not the answer: a server that sends one
+byte every few seconds -- of the status line, the headers or the body -- would hold a call
+forever, each read well within its timeout, and nothing public in requests or urllib3 bounds
+the whole exchange. So the exchange runs in a thread of its own (``within``) and the caller
+waits for it until the deadline only; a late exchange is left to end by itself: it stops
+reading at its next chunk (the deadline is checked between chunks), or when the server stops
+sending or a read times out, and closes its connection then.
+
+The body is streamed and read in chunks of at most ``CHUNK`` decoded bytes: a small gzip
+answer can inflate to gigabytes, so what is counted against ``max_answer_bytes`` is the decoded
+size, and reading stops at the first chunk past it (urllib3 >= 2.6 inflates at most the bytes
+asked for per read, so memory stays near the cap).
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 import requests
 
 from ._exceptions import AnswerTooLargeError, APITimeoutError
+
+T = TypeVar("T")
 
 #: Decoded bytes asked for per read: a 1000-record page (~300 KB) in one or two reads.
 CHUNK = 256 * 1024
@@ -51,6 +62,32 @@ def read_body(
         if size > limits.max_bytes:
             raise _too_large(method, path, limits, "reading stopped there")
         chunks.append(chunk)
+
+
+class Late(Exception):
+    """The exchange did not end before its deadline (it goes on, unwatched, in its thread)."""
+
+
+def within(seconds: float, work: Callable[[], T]) -> T:
+    """``work()``'s result (or its exception), or ``Late`` once ``seconds`` have passed."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the caller, who decides
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="ossit-client-attempt", daemon=True).start()
+    if not done.wait(seconds):
+        raise Late
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def deadline_error(method: str, path: str, limits: AnswerLimits) -> APITimeoutError:

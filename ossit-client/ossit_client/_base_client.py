@@ -5,23 +5,19 @@ gone, waits for a turn in the shared budget, sends once, and on a retryable fail
 server's ``Retry-After`` or full-jitter backoff) and sends again with the same Idempotency-Key,
 until it succeeds, the failure is final, or the retry budget (count or total wait) is spent.
 
-Each attempt is bounded in time as a whole (``answer_timeout``, see ``_deadline``) and in the
-decoded size of its answer (``max_answer_bytes``, see ``_answer``), and whatever goes wrong
-below it -- requests, urllib3, the socket, the budget file or Redis -- leaves as an
-``OssitError``.
+Each attempt is bounded in time as a whole (``answer_timeout``) and in the decoded size of its
+answer (``max_answer_bytes``, both in ``_answer``), and whatever goes wrong below it --
+requests, urllib3, the socket, the budget file or Redis -- leaves as an ``OssitError``.
 """
 
 from __future__ import annotations
 
 import datetime
 import email.utils
-import logging
-import re
 import time
 import uuid
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 from urllib.parse import quote
 
@@ -30,29 +26,31 @@ import requests
 import urllib3
 from ossit_schemas import values
 
-from ._answer import AnswerLimits, deadline_error, read_body
-from ._budget_store import open_budget
+from ._answer import AnswerLimits, Late, deadline_error, read_body, within
+from ._budget import Budget, BudgetStore, EndpointGone, PauseRefused, safety_margin_ms
+from ._budget_file import FileStore, state_file_path
+from ._budget_url import masked_url, resolve_budget_url
 from ._counters import Counters
-from ._deadline import WATCHDOG, WatchedAdapter
 from ._exceptions import (
     APIConnectionError,
     APITimeoutError,
+    BudgetSettingError,
     GoneError,
     InvalidAnswerError,
     OssitError,
     RateLimitError,
     make_status_error,
 )
-from ._masking import SECRET_FILTER
+from ._masking import SECRET_FILTER, masked_logger
 from ._origin import Origin, Signer
 from ._pagination import Paginator, list_records
 from ._refusal import refusal_hint, refused_by_loopback
-from ._retry import RetryPolicy, is_retryable_status, parse_retry_after, plan_wait
-from ._secrets import BearerAuth, check_base_url, check_domain_key
-from ._throttle import PauseRefused, Throttle
+from ._retry import is_retryable_status, parse_retry_after, plan_wait
+from ._secrets import CONTROL, BearerAuth, check_domain_key, check_header_value
 from ._waits import LONG_WAIT_SECONDS, until_text
+from .settings import ClientOptions
 
-logger = logging.getLogger(__name__)
+logger = masked_logger(__name__)
 
 #: What can go wrong while an attempt talks to the server, below the HTTP status: requests'
 #: errors while the headers arrive, urllib3's while the body is read, the socket's own.
@@ -80,19 +78,6 @@ def encode_query(params: Mapping[str, Any] | None) -> dict[str, str]:
     return query
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def check_header_value(name: str, value: str) -> str:
-    """``value`` if it can travel in a header, else a ValueError naming ``name``.
-
-    Caught here, before any request, rather than as an http.client error on every attempt.
-    """
-    if not value.isascii() or _CONTROL.search(value):
-        raise ValueError(f"{name} must be printable ASCII (no control or non-ASCII characters)")
-    return value
-
-
 def _segment(name: str, value: Any) -> str:
     """One path parameter as one URL-quoted path segment (``/`` included: ``safe=""``).
 
@@ -104,7 +89,7 @@ def _segment(name: str, value: Any) -> str:
     text = str(value)
     if text in ("", ".", ".."):
         raise ValueError(f"path parameter {name!r} is {text!r}, which no request can address")
-    if _CONTROL.search(text):
+    if CONTROL.search(text):
         raise ValueError(f"path parameter {name!r} must not contain control characters")
     return quote(text, safe="")
 
@@ -115,13 +100,6 @@ def build_path(template: str, path_params: Mapping[str, Any] | None) -> str:
         return API_PREFIX + template
     quoted = {name: _segment(name, value) for name, value in path_params.items()}
     return API_PREFIX + template.format_map(quoted)
-
-
-def _positive(name: str, value: float) -> float:
-    """``value`` if it is a positive, finite number, else a ValueError naming the option."""
-    if not 0 < value < float("inf"):
-        raise ValueError(f"{name} must be a positive, finite number")
-    return value
 
 
 class _Outcome(NamedTuple):
@@ -138,40 +116,14 @@ class _Outcome(NamedTuple):
 class BaseClient:
     """Owns the HTTP session, the shared budget and the retry loop (see ``OssitClient``)."""
 
-    def __init__(
-        self,
-        domain_key: str,
-        *,
-        base_url: str,
-        timeout: float,
-        max_retries: int,
-        max_requests_per_hour: int,
-        rate_window: float,
-        user_agent: str | None,
-        allow_insecure_http: bool,
-        state_dir: str | Path | None,
-        budget_url: str | None,
-        backoff_base: float,
-        backoff_max: float,
-        max_retry_wait: float,
-        pool_maxsize: int,
-        answer_timeout: float | None,
-        max_answer_bytes: int,
-    ) -> None:
+    def __init__(self, domain_key: str, options: ClientOptions) -> None:
         domain_key = check_domain_key(domain_key)  # refused without being echoed
         SECRET_FILTER.register(domain_key)
-        self.base_url = check_base_url(base_url, allow_insecure_http)
-        self.timeout = _positive("timeout", timeout)
-        self.rate_window = _positive("rate_window", rate_window)
-        if answer_timeout is None:
-            answer_timeout = 4 * self.timeout
-        if isinstance(max_answer_bytes, bool) or not isinstance(max_answer_bytes, int):
-            raise ValueError("max_answer_bytes must be an integer")
-        self.limits = AnswerLimits(
-            _positive("answer_timeout", answer_timeout),
-            int(_positive("max_answer_bytes", max_answer_bytes)),
-        )
-        self.retry_policy = RetryPolicy(max_retries, backoff_base, backoff_max, max_retry_wait)
+        self.options = options
+        self.base_url = options.base_url.rstrip("/")
+        self.timeout = options.timeout
+        self.rate_window = options.rate_window
+        self.limits = AnswerLimits(options.whole_attempt_seconds, options.max_answer_bytes)
         self.counters = Counters()
         self.origin = Origin.of(self.base_url, domain_key)
         """The domain and server this client speaks to (see ``_origin``)."""
@@ -182,20 +134,40 @@ class BaseClient:
         self._gone: set[str] = set()
 
         self._session = requests.Session()
-        adapter = WatchedAdapter(pool_connections=1, pool_maxsize=pool_maxsize, max_retries=0)
+        adapter = requests.adapters.HTTPAdapter(
+            pool_connections=1, pool_maxsize=options.pool_maxsize, max_retries=0
+        )
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._session.auth = BearerAuth(domain_key)
-        self._session.verify = True
-        agent = user_agent or f"ossit-client/{_VERSION}"
-        self._session.headers["User-Agent"] = check_header_value("user_agent", agent)
+        self._session.headers["User-Agent"] = options.user_agent or f"ossit-client/{_VERSION}"
         self._session.headers["Accept"] = "application/json"
 
-        rate = Throttle.rate(max_requests_per_hour, rate_window)
-        self._state = open_budget(self.origin, rate, state_dir=state_dir, budget_url=budget_url)
-        self._throttle = Throttle(
-            self._state, max_requests_per_hour, rate_window, self.retry_policy.max_retry_wait
+        self._budget = Budget(
+            self._open_store(options),
+            options.max_requests_per_hour,
+            options.rate_window,
+            options.max_retry_wait,
         )
+
+    def _open_store(self, options: ClientOptions) -> BudgetStore:
+        """The budget's store: in Redis if a budget URL is set, else in this machine's file;
+        either named by the origin's domain, so every spelling of a server shares one."""
+        url = resolve_budget_url(options.budget_url)
+        if url is None:
+            return FileStore(state_file_path(self.origin, options.state_dir))
+        try:
+            from ._budget_redis import RedisStore
+        except ModuleNotFoundError as missing:
+            if missing.name != "redis":
+                raise
+            raise BudgetSettingError(
+                masked_url(url),
+                "budget_url is set but redis-py is not installed: pip install "
+                "'ossit-client[redis]', or unset budget_url and OSSIT_BUDGET_URL",
+            ) from None
+        window_ms = int(options.rate_window * 1000) + safety_margin_ms(options.rate_window)
+        return RedisStore(url, self.origin.domain, ttl_ms=2 * window_ms)
 
     # -- public plumbing -------------------------------------------------------------------
 
@@ -216,11 +188,8 @@ class BaseClient:
         """
         endpoint = f"{method} {API_PREFIX}{template}"
         path = build_path(template, path_params)
-        if endpoint in self._gone or self._state.is_gone(endpoint):
-            self._gone.add(endpoint)
-            raise GoneError(
-                method, path, 410, "gone", "endpoint answered 410 earlier; not called again"
-            )
+        if endpoint in self._gone:
+            raise self._gone_error(method, path)
         headers: dict[str, str] = {}
         if method != "GET":
             # One key for all attempts: a write whose answer was lost is applied once.
@@ -238,14 +207,14 @@ class BaseClient:
         retry_number, waited, maybe_applied = 0, 0.0, False
         while True:
             try:
-                token, throttled = self._throttle.wait_turn()
+                token, throttled = self._budget.take_turn(endpoint)
             except PauseRefused as refused:
                 raise self._pause_refused(method, path, refused.seconds) from None
+            except EndpointGone:
+                self._gone.add(endpoint)
+                raise self._gone_error(method, path) from None
             self.counters.add(throttled_seconds=throttled, requests=1)
-            try:
-                outcome = self._attempt(endpoint, method, path, url, query, data, headers)
-            finally:
-                self._throttle.settle(token)
+            outcome = self._attempt(token, endpoint, method, path, url, query, data, headers)
             failure, reason = outcome.failure, outcome.reason
             if failure is None:
                 assert outcome.answer is not None  # an attempt either answers or fails
@@ -255,15 +224,15 @@ class BaseClient:
             # An attempt that failed other than by a 429 (refused before any work) may have
             # been applied: a replay of it is this call's own write, not an earlier one's.
             maybe_applied = maybe_applied or reason != "429"
-            wait = plan_wait(retry_number, outcome.retry_after, self.retry_policy)
-            policy = self.retry_policy
+            wait = plan_wait(retry_number, outcome.retry_after, self.options)
+            policy = self.options
             too_long = waited + wait > policy.max_retry_wait
             if reason == "429":
                 self.counters.add(rate_limited=1)
                 # Shared with every process on this key, even if this call gives up now for
                 # want of retries; never a wait this call itself refuses to make.
                 if not too_long:
-                    self._throttle.pause(wait)
+                    self._budget.pause(wait)
             if retry_number >= policy.max_retries or too_long:
                 self._give_up(failure, retry_number, wait if too_long else None)
             logger.info(
@@ -306,7 +275,7 @@ class BaseClient:
     def close(self) -> None:
         """Release pooled connections and the budget (file or Redis connections)."""
         self._session.close()
-        self._state.close()
+        self._budget.close()
 
     def __enter__(self) -> BaseClient:
         return self
@@ -321,6 +290,7 @@ class BaseClient:
 
     def _attempt(
         self,
+        token: str,
         endpoint: str,
         method: str,
         path: str,
@@ -329,35 +299,40 @@ class BaseClient:
         data: bytes | None,
         headers: dict[str, str],
     ) -> _Outcome:
-        """Send once; raise at once for a final failure (a non-retryable status, a bad answer).
+        """Send once, within ``answer_timeout`` as a whole (see ``_answer``), and settle the
+        turn ``token``; raise at once for a final failure (a non-retryable status, a bad
+        answer), return a retryable one."""
+        deadline = time.monotonic() + self.limits.seconds
 
-        The whole exchange, from connecting to the body's last byte, is watched: past
-        ``answer_timeout`` the socket is cut and the attempt is a retryable timeout.
-        """
-        with WATCHDOG.watch(self.limits.seconds) as watch:
-            try:
-                response = self._session.request(
-                    method,
-                    url,
-                    params=query,
-                    data=data,
-                    headers=headers,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                    stream=True,
-                )
-                try:
-                    body = read_body(response, self.limits, watch.deadline, method, path)
-                finally:
-                    response.close()
-            except APITimeoutError as late:
-                return self._failed(method, path, late, "timeout")
-            except _TRANSPORT_ERRORS as exc:
-                return self._transport_failure(method, path, exc, timed_out=watch.expired)
+        def exchange() -> tuple[requests.Response, bytes]:
+            response = self._session.request(
+                method,
+                url,
+                params=query,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+            with response:
+                return response, read_body(response, self.limits, deadline, method, path)
+
+        try:
+            response, body = within(self.limits.seconds, exchange)
+        except (Late, APITimeoutError):
+            self._budget.settle(token, None)
+            return self._failed(method, path, deadline_error(method, path, self.limits), "timeout")
+        except _TRANSPORT_ERRORS as exc:
+            self._budget.settle(token, None)
+            return self._transport_failure(method, path, exc)
+        except BaseException:
+            self._budget.settle(token, None)
+            raise
+        self._budget.settle(token, response.headers)
 
         status = response.status_code
         logger.debug("%s %s -> %d", method, path, status)
-        self._throttle.observe(response.headers)
         self.server_date = _http_date(response.headers.get("Date"))
         if 200 <= status < 300:
             replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
@@ -368,7 +343,7 @@ class BaseClient:
         )
         if status == 410:
             self._gone.add(endpoint)
-            self._state.mark_gone(endpoint)
+            self._budget.mark_gone(endpoint)
         if not is_retryable_status(status):
             raise error
         retry_after = parse_retry_after(
@@ -378,21 +353,17 @@ class BaseClient:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _transport_failure(
-        self, method: str, path: str, exc: BaseException, *, timed_out: bool
-    ) -> _Outcome:
+    def _transport_failure(self, method: str, path: str, exc: BaseException) -> _Outcome:
         """A failure below HTTP as a retryable ``APITimeoutError`` or ``APIConnectionError``.
 
         A connection refused by a loopback host is final, raised at once (see ``_refusal``).
         """
-        if not timed_out and refused_by_loopback(self.base_url, exc):
+        if refused_by_loopback(self.base_url, exc):
             refused = APIConnectionError(method, path, refusal_hint(self.base_url))
             logger.debug("%s %s -> connection refused by a loopback host", method, path)
             raise refused from exc
-        if timed_out:
-            error: OssitError = deadline_error(method, path, self.limits)
-            reason = "timeout"
-        elif isinstance(exc, _TIMEOUT_ERRORS):
+        error: OssitError
+        if isinstance(exc, _TIMEOUT_ERRORS):
             detail = f"no answer within {self.timeout} s (timeout, per socket read)"
             error = APITimeoutError(method, path, detail)
             reason = "timeout"
@@ -428,6 +399,11 @@ class BaseClient:
         except orjson.JSONDecodeError:
             return None
 
+    @staticmethod
+    def _gone_error(method: str, path: str) -> GoneError:
+        detail = "endpoint answered 410 earlier; not called again"
+        return GoneError(method, path, 410, "gone", detail)
+
     def _pause_refused(self, method: str, path: str, seconds: float) -> RateLimitError:
         """The error of a call not sent: the server's pause outlasts ``max_retry_wait``."""
         return RateLimitError(
@@ -437,7 +413,7 @@ class BaseClient:
             "rate_limited",
             f"not sent: the server asked for no request until {until_text(seconds)} "
             f"({seconds:.1f} s from now), longer than max_retry_wait "
-            f"({self.retry_policy.max_retry_wait:g} s)",
+            f"({self.options.max_retry_wait:g} s)",
         )
 
     def _give_up(self, failure: OssitError, retries: int, refused_wait: float | None) -> NoReturn:
@@ -449,7 +425,7 @@ class BaseClient:
                 "(%.1f s): %s",
                 retries,
                 refused_wait,
-                self.retry_policy.max_retry_wait,
+                self.options.max_retry_wait,
                 failure,
             )
         raise failure

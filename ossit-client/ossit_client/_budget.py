@@ -31,7 +31,6 @@ same rules and one table of cases tests them against both.
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 import uuid
@@ -151,9 +150,7 @@ def top_up(ledger: Ledger, count: int, since: int, at: int) -> int:
     return max(missing, 0)
 
 
-def rebuild(
-    ledger: Ledger, now: int, limit: int, interval: int, seen: ServerCount | None
-) -> str:
+def rebuild(ledger: Ledger, now: int, limit: int, interval: int, seen: ServerCount | None) -> str:
     """A ledger that lost its data, refilled: ``"rebuilt"`` from the server's last count
     (its oldest leaving when the server said, the others -- whose instants nobody knows -- a
     window after that answer), else ``"spent"``: the whole window counted."""
@@ -226,9 +223,7 @@ class Budget:
                 seconds += _BUFFER_MS / 1000
             time.sleep(seconds)
 
-    def _turn(
-        self, ledger: Ledger, now: int, token: str, endpoint: str
-    ) -> tuple[str, int, str]:
+    def _turn(self, ledger: Ledger, now: int, token: str, endpoint: str) -> tuple[str, int, str]:
         lost = ""
         if ledger.generation != self._generation:
             lost = rebuild(ledger, now, self._limit, self.interval_ms, self._seen)

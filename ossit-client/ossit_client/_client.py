@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
-
-from ossit_schemas import RATE_LIMIT_DEFAULT, RATE_LIMIT_WINDOW_SECONDS
 
 from ._base_client import BaseClient
 from .resources import Intervals, Points, StatisticGroups, Statistics
-from .settings import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_ANSWER_BYTES,
-    client_options,
-    connection_setting_errors,
-)
+from .settings import ClientOptions, client_options, connection_setting_errors
 
 
 class OssitClient(BaseClient):
@@ -35,44 +27,9 @@ class OssitClient(BaseClient):
     ``rate_window``. Use it as a context manager, or call ``close()``.
     """
 
-    def __init__(
-        self,
-        domain_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: float = 30.0,
-        max_retries: int = 8,
-        max_requests_per_hour: int = RATE_LIMIT_DEFAULT,
-        user_agent: str | None = None,
-        allow_insecure_http: bool = False,
-        *,
-        rate_window: float = RATE_LIMIT_WINDOW_SECONDS,
-        state_dir: str | Path | None = None,
-        budget_url: str | None = None,
-        backoff_base: float = 0.5,
-        backoff_max: float = 60.0,
-        max_retry_wait: float = 600.0,
-        pool_maxsize: int = 10,
-        answer_timeout: float | None = None,
-        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
-    ) -> None:
-        super().__init__(
-            domain_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_requests_per_hour=max_requests_per_hour,
-            rate_window=rate_window,
-            user_agent=user_agent,
-            allow_insecure_http=allow_insecure_http,
-            state_dir=state_dir,
-            budget_url=budget_url,
-            backoff_base=backoff_base,
-            backoff_max=backoff_max,
-            max_retry_wait=max_retry_wait,
-            pool_maxsize=pool_maxsize,
-            answer_timeout=answer_timeout,
-            max_answer_bytes=max_answer_bytes,
-        )
+    def __init__(self, domain_key: str, **options: Any) -> None:
+        """``options`` are ``ClientOptions``' fields (``settings``), each with its default."""
+        super().__init__(domain_key, ClientOptions(**options))
         self.statistic_groups = StatisticGroups(self)
         self.statistics = Statistics(self)
         self.points = Points(self)

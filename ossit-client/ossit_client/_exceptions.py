@@ -102,6 +102,23 @@ class BudgetFileError(OssitError):
         super().__init__(message)
 
 
+class BudgetStoreError(OssitError):
+    """The Redis holding the shared budget (``budget_url``) cannot be reached or used.
+
+    ``url`` is the budget URL with its password masked; the message says what to do.
+    """
+
+    def __init__(self, url: str, message: str) -> None:
+        self.url = url
+        super().__init__(message)
+
+
+class BudgetSettingError(BudgetStoreError):
+    """``budget_url`` itself is wrong (a password or user its Redis refuses, a database it
+    does not have, an option redis-py does not take, redis-py missing): a settings error,
+    which retrying with the same settings cannot mend."""
+
+
 class APIStatusError(OssitError):
     """The server answered with a non-2xx status."""
 

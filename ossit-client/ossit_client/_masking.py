@@ -104,7 +104,9 @@ class SecretFilter(logging.Filter):
             return value if masked == value else masked
         if depth > 0 and isinstance(value, Mapping | list | tuple | set | frozenset):
             pairs = value.items() if isinstance(value, Mapping) else [(None, v) for v in value]
-            done = [(self.mask_value(k, depth - 1), self.mask_value(v, depth - 1)) for k, v in pairs]
+            done = [
+                (self.mask_value(k, depth - 1), self.mask_value(v, depth - 1)) for k, v in pairs
+            ]
             if all(a is k and b is v for (a, b), (k, v) in zip(done, pairs, strict=True)):
                 return value
             if isinstance(value, Mapping):
@@ -146,14 +148,19 @@ class SecretFilter(logging.Filter):
             record.exc_text = self.mask(record.exc_text)
         info = record.exc_info
         if info and info[1] is not None:
-            text = logging.Formatter().formatException(info)
+            formatter = logging.Formatter()
+            text = formatter.formatException(info)
             if self.shows_secret(text):
                 stand_in = self._stand_in(info[1], MAX_DEPTH)
                 record.exc_info = (type(stand_in), stand_in, info[2])
+                if self.shows_secret(formatter.formatException(record.exc_info)):  # a frame
+                    record.exc_info, record.exc_text = None, self.mask(text)
 
     def _stand_in(self, exc: BaseException, depth: int) -> BaseException:
         """A copy of ``exc`` printed alike (name, frames, cause chain), its texts masked."""
-        cls = type(exc.__class__.__name__, (Exception,), {"__module__": type(exc).__module__})
+        cls: type[Exception] = type(
+            type(exc).__name__, (Exception,), {"__module__": type(exc).__module__}
+        )
         stand_in = cls(self.mask(str(exc))).with_traceback(exc.__traceback__)
         if depth > 0:
             for link in ("__cause__", "__context__"):

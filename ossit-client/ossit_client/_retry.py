@@ -1,4 +1,4 @@
-"""Retry rules and their math: which failures are retried, how long to wait, when to give up.
+"""Retry rules and their math: which failures are retried and how long to wait.
 
 The delays come from the ``backoff`` module (installed by ``python-backoff``): ``backoff.expo``
 yields the exponential sequence and ``backoff.full_jitter`` spreads each value over ``[0, v]``.
@@ -13,37 +13,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 import backoff
 
+from .settings import ClientOptions
+
 #: 408 Request Timeout, 429 Too Many Requests; every 5xx is retried too.
 RETRYABLE_4XX = frozenset({408, 429})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard one call tries.
-
-    ``max_retries`` bounds the attempts (1 + max_retries in all); ``max_retry_wait`` bounds the
-    seconds one call may spend waiting between attempts, so a caller never hangs for long.
-    """
-
-    max_retries: int = 8
-    backoff_base: float = 0.5
-    backoff_max: float = 60.0
-    max_retry_wait: float = 600.0
-
-    def __post_init__(self) -> None:
-        if self.max_retries < 0 or not (
-            0 < self.backoff_base < math.inf and 0 < self.backoff_max < math.inf
-        ):
-            raise ValueError(
-                "max_retries must be >= 0; backoff_base and backoff_max finite and > 0"
-            )
-        if not 0 <= self.max_retry_wait < math.inf:
-            raise ValueError("max_retry_wait must be a finite number >= 0")
 
 
 def is_retryable_status(status_code: int) -> bool:
@@ -100,7 +77,7 @@ def parse_retry_after(value: str | None, now: float, ceiling: float = math.inf) 
 def plan_wait(
     retry_number: int,
     retry_after: float | None,
-    policy: RetryPolicy,
+    policy: ClientOptions,
     jitter: Callable[[float], float] = backoff.full_jitter,
 ) -> float:
     """The wait before the next attempt: the server's ``Retry-After`` when given, else backoff."""

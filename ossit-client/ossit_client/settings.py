@@ -29,11 +29,10 @@ DEFAULT_BASE_URL = "https://ossit.ca"
 DEFAULT_MAX_ANSWER_BYTES = 256 * 1024 * 1024
 
 
-def _option(
-    default: Any, kind: str, title: str = "", description: str = "", **schema: Any
-) -> Any:
+def _option(default: Any, kind: str, title: str = "", description: str = "", **schema: Any) -> Any:
     """One option: its default and JSON Schema; a ``title`` makes it a connection setting."""
-    return field(default=default, metadata={"kind": kind, "title": title, "text": description, **schema})
+    metadata = {"kind": kind, "title": title, "text": description, **schema}
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ class ClientOptions:
     )
     # Options of the library only (no title): not offered as connector settings.
     allow_insecure_http: bool = _option(False, "boolean")
-    state_dir: str | Path | None = _option(None, "path")
+    state_dir: str | Path | None = field(default=None, metadata={"kind": "path", "title": ""})
     backoff_base: float = _option(0.5, "number", exclusiveMinimum=0)
     backoff_max: float = _option(60.0, "number", exclusiveMinimum=0)
     pool_maxsize: int = _option(10, "integer", minimum=1)
@@ -133,7 +132,7 @@ class ClientOptions:
         return self.answer_timeout if self.answer_timeout is not None else 4 * self.timeout
 
 
-_TYPES: dict[str, tuple[type, ...]] = {
+_TYPES: dict[str, tuple[type[Any], ...]] = {
     "string": (str,),
     "path": (str, Path),
     "integer": (int,),
@@ -147,7 +146,7 @@ def _value_error(name: str, kind: str, schema: Mapping[str, Any], value: Any) ->
     numeric = kind in ("integer", "number")
     if not isinstance(value, _TYPES[kind]) or (numeric and isinstance(value, bool)):
         return f"{name} must be {'an' if kind == 'integer' else 'a'} {kind}"
-    if numeric and not math.isfinite(value):
+    if numeric and not math.isfinite(float(value)):
         return f"{name} must be a finite number"
     low, above = schema.get("minimum"), schema.get("exclusiveMinimum")
     high = schema.get("maximum")

@@ -7,7 +7,9 @@ as text, a metadata object split into child columns).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from dlt.common.schema import TColumnSchema
 
 from ossit_schemas import stream_schema
 
@@ -23,9 +25,9 @@ _TYPES: dict[tuple[str, str | None], str] = {
 }
 
 
-def columns_of(kind: str) -> dict[str, dict[str, Any]]:
+def columns_of(kind: str) -> dict[str, TColumnSchema]:
     """The dlt columns of ``kind``: name, data type, nullability (and precision)."""
-    columns: dict[str, dict[str, Any]] = {}
+    columns: dict[str, TColumnSchema] = {}
     for name, definition in stream_schema(kind)["properties"].items():
         kinds = definition["type"] if isinstance(definition["type"], list) else [definition["type"]]
         (json_type,) = [kind for kind in kinds if kind != "null"]
@@ -36,5 +38,5 @@ def columns_of(kind: str) -> dict[str, dict[str, Any]]:
         }
         if column["data_type"] == "timestamp":
             column["precision"] = 6  # the API's microseconds
-        columns[name] = column
+        columns[name] = cast(TColumnSchema, column)
     return columns

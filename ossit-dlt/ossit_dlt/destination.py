@@ -33,7 +33,7 @@ from dlt.common.destination.exceptions import (
     DestinationTransientException,
 )
 from dlt.common.schema import TTableSchema
-from dlt.common.typing import TSecretStrValue
+from dlt.common.typing import TDataItems, TSecretStrValue
 from ossit_client import (
     APIConnectionError,
     APITimeoutError,
@@ -79,8 +79,9 @@ RETRYABLE = (RateLimitError, InternalServerError, APIConnectionError, APITimeout
     loader_parallelism_strategy="sequential",
 )
 def ossit_destination(
-    items: str,
+    items: TDataItems,
     table: TTableSchema,
+    /,
     domain_key: TSecretStrValue = dlt.secrets.value,
     base_url: str | None = None,
     max_requests_per_hour: int | None = None,
@@ -102,7 +103,7 @@ def ossit_destination(
     options = LoadOptions.from_config(
         {**config, "batch_size": config.get("api_batch_size"), "stream_kinds": config.get("kinds")}
     )
-    load_job(items, options, config)
+    load_job(str(items), options, config)
 
 
 check_parameters(

@@ -7,6 +7,7 @@ readers end in a traceback or a bare parser message instead.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -39,6 +40,6 @@ def read_json_file(path: str, what: str) -> Any:
 def check_json_arguments(argv: Sequence[str], options: Mapping[str, str]) -> None:
     """Read each file named after an option of ``options`` (flag -> what it holds), so one
     that is not readable JSON fails naming it; ``--config ENV`` names no file."""
-    for flag, value in zip(argv, argv[1:], strict=False):
+    for flag, value in itertools.pairwise(argv):
         if flag in options and not (flag == "--config" and value == "ENV"):
             read_json_file(value, options[flag])

@@ -187,7 +187,7 @@ def loads(data: bytes | str) -> Any:
             raise JSONTextError(str(exc)) from None
     except msgspec.DecodeError as exc:
         raise JSONTextError(str(exc)) from None
-    except UnicodeError as exc:  # text holding a lone surrogate, which UTF-8 cannot carry
+    except (UnicodeEncodeError, UnicodeDecodeError) as exc:  # a lone surrogate, or bad bytes
         raise JSONTextError(f"not valid UTF-8 ({exc.reason})") from None
     except RecursionError:
         raise JSONTextError("nested too deeply") from None

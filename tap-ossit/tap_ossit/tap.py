@@ -15,7 +15,7 @@ import typing as t
 import weakref
 from functools import cached_property
 
-from ossit_client import OssitClient
+from ossit_client import OssitClient, mask_log_handlers
 from ossit_client.settings import (
     connection_setting_errors,
     masked_setting_errors,
@@ -207,4 +207,6 @@ def main() -> None:
         check_json_arguments(sys.argv[1:], INPUT_FILES)
     except InputFileError as exc:
         fail(TapOssit.logger, STOPPED, exc, str(exc))
-    TapOssit.cli()
+    command = TapOssit.cli  # the SDK installs its log handlers here
+    mask_log_handlers()  # ours now: secrets masked in every record they print
+    command()

@@ -12,7 +12,7 @@ import sys
 from functools import cached_property
 from typing import Any
 
-from ossit_client import OssitClient
+from ossit_client import OssitClient, mask_log_handlers
 from ossit_client.settings import (
     connection_setting_errors,
     masked_setting_errors,
@@ -166,7 +166,9 @@ def main() -> None:
         check_json_arguments(sys.argv[1:], {"--config": "config"})
     except InputFileError as exc:
         fail(TargetOssit.logger, FAILED, exc, str(exc))
-    TargetOssit.cli()
+    command = TargetOssit.cli  # the SDK installs its log handlers here
+    mask_log_handlers()  # ours now: secrets masked in every record they print
+    command()
 
 
 if __name__ == "__main__":

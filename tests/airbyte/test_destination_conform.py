@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from destination_ossit.conform import Conformer
+from ossit_airbyte.schemas import stream_schema as airbyte_schema
 from ossit_schemas import record_schema
+from ossit_sync.loading import InvalidRecordError
 
 POINT = {
     "group": "g",
@@ -26,11 +28,11 @@ def test_a_record_straight_from_a_source_is_the_same_object() -> None:
     assert conform(POINT) is POINT
 
 
-def test_airbyte_columns_decimal_strings_and_naive_date_times_are_undone() -> None:
-    conform = Conformer(record_schema("points"))
+def test_airbyte_columns_number_texts_and_naive_date_times_are_undone() -> None:
+    conform = Conformer(airbyte_schema("points"))  # numbers kept as text by the store
     cached: dict[str, Any] = {
         **POINT,
-        "value": "1.500000000",
+        "value": "1.5",
         "created_at": "2026-01-02T03:04:05.123456",
         "updated_at": "2026-01-02T03:04:05",
         "deleted_at": "2026-01-03T00:00:00",
@@ -69,3 +71,17 @@ def test_integers_come_back_as_integers_and_fractions_are_not_cut() -> None:
     )
     assert conform({"n": "42.000000000", "x": "2.000000000"}) == {"n": 42, "x": 2.0}
     assert conform({"n": "42.5"}) == {"n": "42.5"}  # no integer: the schema check names it
+
+
+def test_a_store_s_row_with_a_number_from_a_decimal_column_is_refused_by_name() -> None:
+    """Without ``airbyte_type: string`` a store keeps a number in a DECIMAL column (9
+    decimals in PyAirbyte's), which may have rounded it: refused, not loaded changed."""
+    row = {**POINT, "value": "0E-9", "_airbyte_raw_id": "06b0"}
+
+    with pytest.raises(InvalidRecordError) as refused:
+        Conformer(record_schema("points"), stream="points")(row)
+
+    assert "stream 'points', field 'value': '0E-9' came from a typed store's DECIMAL" in str(
+        refused.value
+    )
+    assert Conformer(airbyte_schema("points"))({**row, "value": "1e-10"})["value"] == 1e-10

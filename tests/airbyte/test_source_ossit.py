@@ -120,7 +120,11 @@ def test_discover_offers_the_four_kinds_incremental_on_updated_at(
 
     assert [s["name"] for s in streams] == list(STREAM_NAMES)
     for stream in streams:
-        assert stream["json_schema"] == stream_schema(stream["name"])
+        expected = stream_schema(stream["name"])
+        for definition in expected["properties"].values():
+            if "number" in definition["type"]:  # a typed store keeps its text, not a DECIMAL
+                definition["airbyte_type"] = "string"
+        assert stream["json_schema"] == expected
         assert stream["supported_sync_modes"] == ["full_refresh", "incremental"]
         assert stream["source_defined_cursor"] is True
         assert stream["default_cursor_field"] == ["updated_at"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 
 #: Who sleeps in ossit_client, and which list of ``Waits`` their sleeps go to.
-_WAITING_MODULES = {"ossit_client._base_client": "retry", "ossit_client._throttle": "budget"}
+_WAITING_MODULES = {"ossit_client._base_client": "retry", "ossit_client._budget": "budget"}
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Waits:
     retry: list[float] = field(default_factory=list)
     """Between attempts (``_base_client``): backoff, or a ``Retry-After`` other than a 429's."""
     budget: list[float] = field(default_factory=list)
-    """For the shared budget (``_throttle``): a pause the server asked for, or a spent budget."""
+    """For the shared budget (``_budget``): a pause the server asked for, or a spent budget."""
     refuse_above: float = 10.0
     """A wait longer than this raises ``AssertionError`` instead of being made."""
 

@@ -16,9 +16,9 @@ from typing import Any
 import ossit_client as oc
 import pytest
 from hostile_server import Exchange
+from ossit_client import ClientOptions
 from ossit_client._exceptions import MAX_LISTED_ITEMS, MAX_SERVER_NAME, MAX_SERVER_TEXT
 from ossit_client._pagination import MAX_CURSOR_CHARS
-from ossit_client._retry import RetryPolicy
 
 #: "Does not hang" is pytest-timeout's: an answer that never ends would run past it.
 pytestmark = pytest.mark.timeout(30)
@@ -136,6 +136,6 @@ def test_an_answer_that_never_ends_ends_with_the_deadline(
         {"max_retry_wait": math.nan},
     ],
 )
-def test_an_unbounded_retry_policy_is_refused(options: dict[str, Any]) -> None:
+def test_unbounded_retry_options_are_refused(options: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="finite"):
-        RetryPolicy(**options)
+        ClientOptions(**options)

@@ -17,7 +17,7 @@ from urllib.parse import quote, quote_plus
 import ossit_client as oc
 import pytest
 from hostile_server import assert_key_not_in, key_spellings
-from ossit_client import OssitClient, check_domain_key
+from ossit_client import OssitClient, check_domain_key, mask_log_handlers
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -88,6 +88,7 @@ def streams() -> Iterator[dict[str, io.StringIO]]:
         handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
         attached.append((target, handler, target.propagate))
         target.addHandler(handler)
+        mask_log_handlers(target)  # handlers a connector's command line owns
         target.setLevel(logging.DEBUG)
     logging.getLogger("tap_ossit.lonely").propagate = False  # only its own handler sees it
     yield outputs

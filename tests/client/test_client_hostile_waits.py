@@ -16,8 +16,10 @@ from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
 
+import ledgers
 import ossit_client as oc
 import pytest
+from ossit_client._budget import Ledger
 from recorded_waits import Waits
 
 pytestmark = pytest.mark.timeout(60)
@@ -43,7 +45,7 @@ def answers(*scripted: tuple[int, dict[str, str]]) -> Callable[[Any], None]:
 
 def pause_left_ms(client: oc.OssitClient) -> int:
     """How far the shared pause reaches past now (0: none)."""
-    return max(0, client._state.pause_until_ms() - client._state.now_ms())
+    return max(0, ledgers.pause_until_ms(client) - ledgers.now_ms(client))
 
 
 FAR_FUTURE = [
@@ -95,7 +97,7 @@ def test_nothing_remaining_with_a_huge_reset_pauses_one_window_at_most(
     list(client.statistic_groups.list())
     assert 0 < pause_left_ms(client) <= 1000
     # the placeholders for the requests the server counted age out within a window too
-    assert client._state.count_since(client._state.now_ms() + 1) == 0
+    assert ledgers.count_since(client, ledgers.now_ms(client) + 1) == 0
     assert waits == Waits()
     list(client.statistic_groups.list())
     assert waits.retry == []
@@ -137,8 +139,12 @@ def test_a_pause_left_by_an_older_client_is_cut_to_one_window(
     server = hostile(answers())
     client = fast_client(server, rate_window=1.0)
     ten_days = 10 * 24 * 3600 * 1000
-    client._state.extend_pause(client._state.now_ms() + ten_days)
-    client._state.log_placeholders(200, client._state.now_ms() + ten_days)
+
+    def older_client(ledger: Ledger, now: int) -> None:
+        ledger.pause_until = now + ten_days
+        ledger.log.update({f"old-{n}": now + ten_days for n in range(200)})
+
+    ledgers.change(client, older_client)
     assert list(client.statistic_groups.list()) == []
     # the pause cut to one window, the placeholders restamped to now: each wait a window
     # at most (with the throttle's margin), where the file asked for ten days
@@ -232,7 +238,7 @@ def test_a_pause_beyond_the_wait_budget_is_not_shared_and_fails_the_next_call(
     # not left in the shared file for the next run: no pause, no placeholders
     assert pause_left_ms(client) == 0
     assert pause_left_ms(fast_client(server)) == 0
-    assert client._state.count_since(client._state.now_ms() + 1) == 0
+    assert ledgers.count_since(client, ledgers.now_ms(client) + 1) == 0
     with pytest.raises(oc.RateLimitError) as caught:
         list(client.statistic_groups.list())
     assert waits == Waits()  # failed at once: no wait at all
@@ -247,7 +253,7 @@ def test_a_shared_pause_beyond_the_wait_budget_fails_the_call_at_once(
 ) -> None:
     server = hostile(answers())
     patient = fast_client(server, rate_window=3600.0, max_retry_wait=100.0)
-    patient._state.extend_pause(patient._state.now_ms() + 40_000)  # as after a 429 of 40 s
+    ledgers.change(patient, lambda ledger, now: setattr(ledger, "pause_until", now + 40_000))
     hurried = fast_client(server, rate_window=3600.0, max_retry_wait=5.0)
     with pytest.raises(oc.RateLimitError, match="max_retry_wait"):
         list(hurried.statistic_groups.list())

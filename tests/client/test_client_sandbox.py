@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import ledgers
 import ossit_client as oc
 import pytest
 from ossit_client import OssitClient
@@ -175,11 +176,11 @@ def test_429_pauses_the_shared_budget_until_retry_after(
 ) -> None:
     sandbox.add_fault(domain_key, status=429, method="GET", path=GROUPS, retry_after="1")
     neighbour = make_client(sandbox.base_url, domain_key)  # another handle on the same file
-    started_ms = neighbour._state.now_ms()
+    started_ms = ledgers.now_ms(neighbour)
     assert list(client.statistic_groups.list()) == []
     assert client.counters.rate_limited == 1
     assert client.counters.retries_by_reason == {"429": 1}
-    assert neighbour._state.pause_until_ms() >= started_ms + 1000
+    assert ledgers.pause_until_ms(neighbour) >= started_ms + 1000
     assert client.counters.retry_wait_seconds == 0  # the wait happened in the budget instead
     assert client.counters.throttled_seconds > 0
 
@@ -343,4 +344,4 @@ def test_threads_share_one_client(
         names = [name for batch in pool.map(work, range(4)) for name in batch]
     assert len(set(names)) == 20
     assert client.counters.requests == requests_seen(sandbox, domain_key) == 20
-    assert client._state.count_since(client._state.now_ms() - 60_000) == 20
+    assert ledgers.count_since(client, ledgers.now_ms(client) - 60_000) == 20

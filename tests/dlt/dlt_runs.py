@@ -54,9 +54,12 @@ def domain_content(base_url: str, key: str) -> dict[str, set[tuple[Any, ...]]]:
     """What a domain holds, by natural key (ids differ between domains): live records only."""
     with client(base_url, key) as ossit:
         return {
-            "statistic_groups": {(g["name"], g["description"]) for g in ossit.statistic_groups.list()},
+            "statistic_groups": {
+                (g["name"], g["description"]) for g in ossit.statistic_groups.list()
+            },
             "statistics": {
-                (s["group"], s["name"], s["unit"], s["description"]) for s in ossit.statistics.list()
+                (s["group"], s["name"], s["unit"], s["description"])
+                for s in ossit.statistics.list()
             },
             "points": {
                 (p["group"], p["statistic"], p["reference_date"], p["value"])

@@ -158,9 +158,10 @@ def _post_raw(api: Api, path: str, body: bytes) -> Any:
     return api.call("POST", path, data=body, headers={"Content-Type": "application/json"})
 
 
-def test_an_integer_of_thousands_of_digits_is_400(api: Api) -> None:
+@pytest.mark.parametrize("value", [b"1" * 5000, b'"\xff"', b"NaN"])
+def test_a_body_that_is_no_json_is_400(api: Api, value: bytes) -> None:
     api.ok(api.post("/statistic-groups", {"name": "g"}), 201)
-    body = b'{"group": "g", "name": "s", "value": ' + b"1" * 5000 + b"}"
+    body = b'{"group": "g", "name": "s", "value": ' + value + b"}"
     answer = _post_raw(api, "/statistics", body)
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "malformed_json"
 

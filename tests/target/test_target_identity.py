@@ -120,3 +120,19 @@ def test_an_interval_without_external_id_or_origin_is_refused_naming_its_line(
     last = run.stderr.strip().splitlines()[-1]
     assert f"input line {line}" in last and "external_id" in last and ORIGIN_FIELD in last
     assert _intervals(destination) == []
+
+
+def test_an_interval_whose_start_or_end_is_no_timestamp_is_refused_on_its_own_line(
+    singer: Any, target_cli: Any, destination: Any
+) -> None:
+    singer.schema("intervals", {"type": "object", "properties": {}}, keys=["external_id"])
+    good = {"external_id": "ok", "group": "line", "type": "run", "start": "2026-01-01T00:00:00Z"}
+    singer.record("intervals", good)
+    line = singer.record("intervals", {**good, "external_id": "bad", "end": "0000-01-01T00:00:00Z"})
+
+    run = target_cli.run(singer.write())
+
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert f"input line {line}" in last and "field 'end'" in last
+    assert _intervals(destination) == []  # the batch it would have joined was never sent

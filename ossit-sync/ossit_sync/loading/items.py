@@ -107,6 +107,12 @@ def _interval(record: Record, stream: str, destination: Origin) -> Item:
     for name in _INTERVAL_OPTIONAL:
         if name in record:
             item[name] = record[name]
+    for name in ("start", "end"):  # refused on their own line, not with a later batch
+        if item.get(name) is not None:
+            try:
+                values.parse_timestamp(item[name])
+            except ValueError as exc:
+                raise InvalidRecordError(str(exc), stream=stream, field=name) from None
     if "metadata" in record:
         _check_encodable(record["metadata"], stream)
     return item

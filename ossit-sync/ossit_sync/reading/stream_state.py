@@ -2,9 +2,10 @@
 
 Protocol-neutral: source-ossit keeps it as an Airbyte per-stream state, ossit-dlt in dlt's
 resource state. The blob of one stream is ``{"updated_at": bookmark, "next_page": {...}}``
-when the kind is read as one sequence, and ``{"groups": {name: {...the same...}}}`` when the ``groups``
-setting reads each group as a sequence of its own (see ``ossit_sync.reading``): the same
-fields as tap-ossit's Singer state, so one reads like the other.
+when the kind is read as one sequence, and ``{"groups": {name: {...the same...}}}`` when
+the ``groups`` setting reads each group as a sequence of its own (see
+``ossit_sync.reading``): the same fields as tap-ossit's Singer state, so one reads like the
+other.
 
 Changing ``groups`` between runs never skips a record: a group without a position of its
 own starts from the whole kind's bookmark (kept beside the groups' positions), which
