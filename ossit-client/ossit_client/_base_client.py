@@ -29,7 +29,7 @@ from ossit_schemas import values
 from ._answer import AnswerLimits, Late, deadline_error, read_body, within
 from ._budget import Budget, BudgetStore, EndpointGone, PauseRefused, safety_margin_ms
 from ._budget_file import FileStore, state_file_path
-from ._budget_url import masked_url, resolve_budget_url
+from ._budget_url import check_budget_url, masked_url, resolve_budget_url
 from ._counters import Counters
 from ._exceptions import (
     APIConnectionError,
@@ -156,6 +156,7 @@ class BaseClient:
         url = resolve_budget_url(options.budget_url)
         if url is None:
             return FileStore(state_file_path(self.origin, options.state_dir))
+        url = check_budget_url(url)  # from the environment: not checked with the options
         try:
             from ._budget_redis import RedisStore
         except ModuleNotFoundError as missing:

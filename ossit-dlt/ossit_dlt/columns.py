@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from dlt.common.schema import TColumnSchema
-
 from ossit_schemas import stream_schema
 
 _TYPES: dict[tuple[str, str | None], str] = {

@@ -141,7 +141,7 @@ def test_processes_sharing_only_budget_url_get_no_429(
     assert stats["requests"] == sum(result["requests"] for result in results) >= 90
     assert all(result["throttled_seconds"] > 0 for result in results)
     # each process kept its own (unused) state dir: the budget lived in Redis only
-    assert not list(tmp_path.glob("machine-*/budget-*"))
+    assert not list(tmp_path.glob("machine-*/budget-*.json"))
     contents = redis_contents(redis_server)
     name = Origin.of(server.base_url, key).domain
     assert contents and all(key.encode() not in item for item in contents)
@@ -160,7 +160,7 @@ def test_the_same_processes_without_budget_url_run_into_429(
     assert [worker.returncode for worker in done] == [0] * PROCESSES, [w.stderr for w in done]
     # three "machines", three budget files of 30 each: what the Redis budget prevents
     assert server.stats(key)["rate_limited"] > 0
-    assert len(list(tmp_path.glob("machine-*/budget-*"))) == PROCESSES
+    assert len(list(tmp_path.glob("machine-*/budget-*.json"))) == PROCESSES
 
 
 # -- the same semantics as the file ----------------------------------------------------------
@@ -444,4 +444,4 @@ def test_from_config_takes_budget_url(
     with OssitClient.from_config(config) as client:
         assert isinstance(client._budget._store, RedisStore)
         assert list(client.statistic_groups.list()) == []
-    assert not list(state_dir.glob("budget-*"))
+    assert not list(state_dir.glob("budget-*.json"))

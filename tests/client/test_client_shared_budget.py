@@ -104,6 +104,6 @@ def test_spellings_of_one_server_share_one_budget(
     assert sum(result["rate_limited"] for result in results) == 0
     assert stats["requests"] == sum(result["requests"] for result in results) >= TOTAL
     if store == "file":
-        assert len(list(state_dir.glob("budget-*"))) == 1
+        assert len(list(state_dir.glob("budget-*.json"))) == 1
     else:
-        assert not list(tmp_path.glob("machine-*/budget-*"))
+        assert not list(tmp_path.glob("machine-*/budget-*.json"))

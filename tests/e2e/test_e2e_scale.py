@@ -164,7 +164,7 @@ def test_partitions_and_a_target_sharing_budget_url_get_no_429(
     with OssitClient(key, base_url=limited.base_url, rate_window=WINDOW, max_retry_wait=60) as c:
         loaded = [p for p in c.points.list() if p["group"] == "kpis"]
     assert len(loaded) == KPI_POINTS
-    assert not list((tmp_path / "run").glob("machine-*/state/*.sqlite"))  # no file budget
+    assert not list((tmp_path / "run").glob("machine-*/state/budget-*.json"))  # no file budget
 
 
 def test_the_same_runs_without_budget_url_run_into_429(
