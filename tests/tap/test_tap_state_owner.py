@@ -187,7 +187,7 @@ def test_a_state_written_before_origins_resumes(
                 "bookmarks": {
                     "points": {"replication_key_value": "2026-01-01T00:00:00Z", "next_page": ["x"]}
                 }
-            },  # fmt: skip
+            },
             "stream 'points': `next_page` is a list, not an object",
         ),
         ({"bookmarks": {"points": {"origin": 1}}}, "stream 'points': `origin` is a number"),
