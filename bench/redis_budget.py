@@ -4,8 +4,8 @@
 free 127.0.0.1 port (no persistence) and measures:
 
 1. the budget's cost per request -- one turn, its settling and the reading of the answer's
-   rate-limit headers (``Throttle.wait_turn``, ``settle``, ``observe``), no HTTP -- in Redis and
-   in the file, alternately in the same run, and their ratio;
+   rate-limit headers (``Budget.take_turn``, ``settle``), no HTTP -- in Redis and in the
+   file, alternately in the same run, and their ratio;
 2. `PROCESSES` worker processes (``bench.shared_budget``'s worker), each with its own state
    dir, sharing only the Redis budget against a sandbox allowing `LIMIT` per `WINDOW` s: the
    time from "go" to the last answer over the fastest legal schedule, and the 429s the
@@ -29,9 +29,9 @@ from pathlib import Path
 
 import redis
 from ossit_client import BUDGET_URL_ENV
-from ossit_client._redis_budget import RedisBudget
-from ossit_client._state_file import StateFile
-from ossit_client._throttle import Throttle
+from ossit_client._budget import Budget
+from ossit_client._budget_file import FileStore
+from ossit_client._budget_redis import RedisStore
 from ossit_sandbox.launcher import SandboxServer
 
 from bench.harness import BenchError, say
@@ -76,26 +76,27 @@ def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, f"redis://:{PASSWORD}@127.0.0.1:{port}/0"
 
 
-def per_request_us(throttle: Throttle) -> float:
-    """Microseconds of budget work per request: a turn, its settling, an answer's headers."""
+def per_request_us(budget: Budget) -> float:
+    """Microseconds of budget work per request: a turn, its settling with an answer's headers."""
     start = time.perf_counter()
     for _ in range(TURNS):
-        token, _waited = throttle.wait_turn()
-        throttle.settle(token)
-        throttle.observe(HEADERS)
+        token, _waited = budget.take_turn("GET /bench")
+        budget.settle(token, HEADERS)
     return (time.perf_counter() - start) / TURNS * 1e6
 
 
 def budget_cost(workdir: Path, url: str) -> list[Metric]:
     """The cost per request of either store, alternately, median of ``ROUNDS`` rounds."""
-    rate = Throttle.rate(1_000_000, 3600.0)  # never spent: the cost of the bookkeeping alone
+    # A limit never spent: the cost of the bookkeeping alone.
+    limit, window = 1_000_000, 3600.0
     costs: dict[str, list[float]] = {"file": [], "redis": []}
     for number in range(ROUNDS):
-        file_store = StateFile(workdir / f"budget-{number}.sqlite", rate)
-        redis_store = RedisBudget(url, f"bench-{number}", rate)
+        file_store = FileStore(workdir / f"budget-{number}.json")
+        redis_store = RedisStore(url, f"bench-{number}", int(2 * window * 1000))
         try:
             for name, store in (("file", file_store), ("redis", redis_store)):
-                costs[name].append(per_request_us(Throttle(store, 1_000_000, 3600.0)))
+                budget = Budget(store, limit, window, max_pause=60.0)
+                costs[name].append(per_request_us(budget))
         finally:
             file_store.close()
             redis_store.close()
@@ -119,7 +120,7 @@ def budget_cost(workdir: Path, url: str) -> list[Metric]:
             value=redis_us / file_us,
             unit="ratio",
             goal=Goal("info"),
-            detail="wait_turn + settle + observe, no HTTP",
+            detail="take_turn + settle, no HTTP",
             raw={"file_us": file_us, "redis_us": redis_us},
         ),
     ]

@@ -28,6 +28,7 @@ PACKAGE_FILES = (
     "__init__.py",
     "_documents.py",
     "contract.py",
+    "kinds.py",
     "common.schema.json",
     *(f"{name}.schema.json" for name in ossit_schemas.RECORD_TYPES),
     "ossit-api.yaml",
@@ -367,3 +368,39 @@ def test_schemas_load_from_the_unpacked_wheel(wheel: Path, tmp_path: Path) -> No
     )
     assert result.stdout.strip().endswith("3.1.0")
     assert "'series point'" in result.stdout
+
+
+def test_every_list_of_kinds_is_the_declaration(doc: dict[str, Any], tmp_path: Path) -> None:
+    """Streams, sinks, client resources, batch kinds and paths are made from ``KINDS``."""
+    from ossit_client import OssitClient
+    from ossit_client.resources import RESOURCES
+    from ossit_sync.loading.writes import BATCH_KINDS
+    from tap_ossit.streams import STREAMS
+    from target_ossit.sinks import SINKS
+
+    kinds = ossit_schemas.KINDS
+    assert tuple(kinds) == ossit_schemas.RECORD_TYPES
+    assert [stream.name for stream in STREAMS] == list(kinds)
+    assert {name: sink.kind for name, sink in SINKS.items()} == {name: name for name in kinds}
+    assert {name: resource.kind for name, resource in RESOURCES.items()} == kinds
+    assert {name for name, kind in kinds.items() if kind.batch_endpoint} == BATCH_KINDS
+    client = OssitClient("k" * 32, base_url="http://127.0.0.1:9", state_dir=str(tmp_path))
+    with client:
+        assert all(isinstance(getattr(client, name), RESOURCES[name]) for name in kinds)
+    paths = doc["paths"]
+    for name, kind in kinds.items():
+        assert "get" in paths[f"/v1/api{kind.path}"], name
+        if kind.batch_endpoint:
+            assert "post" in paths[f"/v1/api{kind.batch_endpoint}"], name
+        assert set(kind.natural_key) <= set(ossit_schemas.record_fields(name)), name
+        assert kind.parent is None or kind.parent in kinds, name
+
+
+def test_a_kind_declared_before_its_parent_is_refused() -> None:
+    from ossit_schemas.kinds import Kind, _parents_first
+
+    child = Kind("points", "/points", ("name",), None, "statistics", "Points")
+    parent = Kind("statistics", "/statistics", ("name",), None, None, "Statistics")
+    with pytest.raises(ValueError, match="declare its parent 'statistics' before it"):
+        _parents_first({"points": child, "statistics": parent})
+    assert _parents_first({"statistics": parent, "points": child}) == ("statistics", "points")

@@ -1,9 +1,5 @@
-"""The throttled, retrying HTTP client for the Ossit API, shared by tap-ossit and target-ossit.
-
-Everything about talking to the API -- the shared request budget, retries, error classes,
-keeping the domain key secret -- lives here, so the connectors only call resource methods and
-catch these exception classes.
-"""
+"""The throttled, retrying HTTP client for the Ossit API, shared by every connector: they
+call resource methods and catch these exception classes, nothing more."""
 
 from __future__ import annotations
 

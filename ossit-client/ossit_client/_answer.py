@@ -1,17 +1,10 @@
 """One attempt, bounded in time as a whole and in the decoded size of its answer.
 
-requests' ``timeout`` bounds each socket operation, not the answer: a server that sends one
-byte every few seconds -- of the status line, the headers or the body -- would hold a call
-forever, each read well within its timeout, and nothing public in requests or urllib3 bounds
-the whole exchange. So the exchange runs in a thread of its own (``within``) and the caller
-waits for it until the deadline only; a late exchange is left to end by itself: it stops
-reading at its next chunk (the deadline is checked between chunks), or when the server stops
-sending or a read times out, and closes its connection then.
-
-The body is streamed and read in chunks of at most ``CHUNK`` decoded bytes: a small gzip
-answer can inflate to gigabytes, so what is counted against ``max_answer_bytes`` is the decoded
-size, and reading stops at the first chunk past it (urllib3 >= 2.6 inflates at most the bytes
-asked for per read, so memory stays near the cap).
+requests' ``timeout`` bounds each socket read, so a server trickling a byte every few seconds
+would hold a call forever: the exchange runs in a thread (``within``) watched until the
+deadline only; a late one stops at its next chunk. A small gzip answer can inflate to
+gigabytes, so the decoded size is counted, chunk by chunk (urllib3 >= 2.6 inflates at most
+what a read asks for).
 """
 
 from __future__ import annotations
@@ -41,27 +34,20 @@ class AnswerLimits(NamedTuple):
 def read_body(
     response: requests.Response, limits: AnswerLimits, deadline: float, method: str, path: str
 ) -> bytes:
-    """The decoded body, or ``AnswerTooLargeError`` / ``APITimeoutError`` naming the call.
-
-    urllib3's own errors (a broken connection, a corrupt gzip stream) pass through for the
-    caller to map, like requests' errors while the headers arrive.
-    """
+    """The decoded body, or ``AnswerTooLargeError`` / ``APITimeoutError`` (urllib3's own
+    errors pass through for the caller to map)."""
     declared = response.headers.get("Content-Length", "")
     plain = "Content-Encoding" not in response.headers
     if plain and declared.isdigit() and int(declared) > limits.max_bytes:
         raise _too_large(method, path, limits, f"it declares {declared} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    while True:
+    body = bytearray()
+    while chunk := response.raw.read(CHUNK, decode_content=True):
+        body += chunk
+        if len(body) > limits.max_bytes:
+            raise _too_large(method, path, limits, "reading stopped there")
         if time.monotonic() > deadline:
             raise deadline_error(method, path, limits)
-        chunk = response.raw.read(CHUNK, decode_content=True)
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > limits.max_bytes:
-            raise _too_large(method, path, limits, "reading stopped there")
-        chunks.append(chunk)
+    return bytes(body)
 
 
 class Late(Exception):
@@ -82,6 +68,7 @@ def within(seconds: float, work: Callable[[], T]) -> T:
         finally:
             done.set()
 
+    # A daemon thread, not an executor's: a hung exchange must not hold the process's exit.
     threading.Thread(target=run, name="ossit-client-attempt", daemon=True).start()
     if not done.wait(seconds):
         raise Late

@@ -1,13 +1,6 @@
-"""The one request loop: session, budget, retries, error mapping. Resources only build paths.
-
-Every call goes through ``BaseClient.request``: it refuses an endpoint already known to be
-gone, waits for a turn in the shared budget, sends once, and on a retryable failure waits (the
-server's ``Retry-After`` or full-jitter backoff) and sends again with the same Idempotency-Key,
-until it succeeds, the failure is final, or the retry budget (count or total wait) is spent.
-
-Each attempt is bounded in time as a whole (``answer_timeout``) and in the decoded size of its
-answer (``max_answer_bytes``, both in ``_answer``), and whatever goes wrong below it --
-requests, urllib3, the socket, the budget file or Redis -- leaves as an ``OssitError``.
+"""The one request loop: a turn in the shared budget, one attempt, and on a retryable failure
+a wait (``Retry-After`` or jittered backoff) and the same request again, with the same
+Idempotency-Key, until it succeeds, fails for good, or the retries (count or wait) are spent.
 """
 
 from __future__ import annotations
@@ -18,7 +11,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import orjson
@@ -68,23 +61,16 @@ except PackageNotFoundError:  # running from a source tree without metadata
 
 def encode_query(params: Mapping[str, Any] | None) -> dict[str, str]:
     """Query parameters as the API reads them: None dropped, booleans as ``true``/``false``."""
-    if not params:
-        return {}
-    query: dict[str, str] = {}
-    for name, value in params.items():
-        if value is None:
-            continue
-        query[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    return query
+    return {
+        name: ("true" if value else "false") if isinstance(value, bool) else str(value)
+        for name, value in (params or {}).items()
+        if value is not None
+    }
 
 
 def _segment(name: str, value: Any) -> str:
-    """One path parameter as one URL-quoted path segment (``/`` included: ``safe=""``).
-
-    A value that no request can address is a ValueError naming the parameter, before any
-    request: empty (the path would name the collection), ``.`` or ``..`` (HTTP clients
-    remove such segments, so the call would reach another resource) or with a control
-    character (the API refuses them in names).
+    """One path parameter as one URL-quoted segment; ``""`` (the collection), ``.``/``..``
+    (removed by HTTP clients: another resource) and controls are refused before any request.
     """
     text = str(value)
     if text in ("", ".", ".."):
@@ -96,10 +82,8 @@ def _segment(name: str, value: Any) -> str:
 
 def build_path(template: str, path_params: Mapping[str, Any] | None) -> str:
     """``API_PREFIX + template`` with each ``{name}`` replaced by the URL-quoted value."""
-    if not path_params:
-        return API_PREFIX + template
-    quoted = {name: _segment(name, value) for name, value in path_params.items()}
-    return API_PREFIX + template.format_map(quoted)
+    quoted = {name: _segment(name, value) for name, value in (path_params or {}).items()}
+    return API_PREFIX + (template.format_map(quoted) if quoted else template)
 
 
 class _Outcome(NamedTuple):
@@ -151,8 +135,8 @@ class BaseClient:
         )
 
     def _open_store(self, options: ClientOptions) -> BudgetStore:
-        """The budget's store: in Redis if a budget URL is set, else in this machine's file;
-        either named by the origin's domain, so every spelling of a server shares one."""
+        """Redis if a budget URL is set, else this machine's file; named by the origin's domain,
+        so every spelling of a server shares one."""
         url = resolve_budget_url(options.budget_url)
         if url is None:
             return FileStore(state_file_path(self.origin, options.state_dir))
@@ -182,11 +166,8 @@ class BaseClient:
         body: Any = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Send one API call (retried as the rules say) and return its decoded JSON answer.
-
-        A write carries ``idempotency_key`` when given (a caller that can name the same
-        write again after a crash, see target-ossit), else a fresh uuid4.
-        """
+        """One API call, retried as the rules say; its decoded JSON answer. A write carries
+        ``idempotency_key`` (target-ossit's, stable across a crash) or a fresh uuid4."""
         endpoint = f"{method} {API_PREFIX}{template}"
         path = build_path(template, path_params)
         if endpoint in self._gone:
@@ -235,7 +216,9 @@ class BaseClient:
                 if not too_long:
                     self._budget.pause(wait)
             if retry_number >= policy.max_retries or too_long:
-                self._give_up(failure, retry_number, wait if too_long else None)
+                why = f" (the next wait, {wait:.1f} s, would pass max_retry_wait)" * too_long
+                logger.info("giving up after %d retries%s: %s", retry_number, why, failure)
+                raise failure
             logger.info(
                 "%s %s failed (%s); retry %d/%d in %.2f s%s",
                 method,
@@ -300,9 +283,8 @@ class BaseClient:
         data: bytes | None,
         headers: dict[str, str],
     ) -> _Outcome:
-        """Send once, within ``answer_timeout`` as a whole (see ``_answer``), and settle the
-        turn ``token``; raise at once for a final failure (a non-retryable status, a bad
-        answer), return a retryable one."""
+        """Send once within ``answer_timeout`` and settle the turn ``token``; raise a final
+        failure, return a retryable one."""
         deadline = time.monotonic() + self.limits.seconds
 
         def exchange() -> tuple[requests.Response, bytes]:
@@ -321,14 +303,13 @@ class BaseClient:
 
         try:
             response, body = within(self.limits.seconds, exchange)
-        except (Late, APITimeoutError):
+        except BaseException as exc:
             self._budget.settle(token, None)
-            return self._failed(method, path, deadline_error(method, path, self.limits), "timeout")
-        except _TRANSPORT_ERRORS as exc:
-            self._budget.settle(token, None)
-            return self._transport_failure(method, path, exc)
-        except BaseException:
-            self._budget.settle(token, None)
+            if isinstance(exc, Late | APITimeoutError):
+                late = deadline_error(method, path, self.limits)
+                return self._failed(method, path, late, "timeout")
+            if isinstance(exc, _TRANSPORT_ERRORS):
+                return self._transport_failure(method, path, exc)
             raise
         self._budget.settle(token, response.headers)
 
@@ -340,7 +321,7 @@ class BaseClient:
             return _Outcome(answer=self._decode(method, path, status, body), replayed=replayed)
 
         error = make_status_error(
-            method, path, status, self._error_body(body), response.reason, SECRET_FILTER.mask
+            method, path, status, _json(body), response.reason, SECRET_FILTER.mask
         )
         if status == 410:
             self._gone.add(endpoint)
@@ -355,10 +336,8 @@ class BaseClient:
     # -- helpers ---------------------------------------------------------------------------
 
     def _transport_failure(self, method: str, path: str, exc: BaseException) -> _Outcome:
-        """A failure below HTTP as a retryable ``APITimeoutError`` or ``APIConnectionError``.
-
-        A connection refused by a loopback host is final, raised at once (see ``_refusal``).
-        """
+        """A failure below HTTP as a retryable ``APITimeoutError``/``APIConnectionError``; a
+        loopback host's refusal is final (see ``_refusal``)."""
         if refused_by_loopback(self.base_url, exc):
             refused = APIConnectionError(method, path, refusal_hint(self.base_url))
             logger.debug("%s %s -> connection refused by a loopback host", method, path)
@@ -366,12 +345,10 @@ class BaseClient:
         error: OssitError
         if isinstance(exc, _TIMEOUT_ERRORS):
             detail = f"no answer within {self.timeout} s (timeout, per socket read)"
-            error = APITimeoutError(method, path, detail)
-            reason = "timeout"
+            error, reason = APITimeoutError(method, path, detail), "timeout"
         else:
             detail = f"connection failed: {type(exc).__name__}: {exc}"
-            error = APIConnectionError(method, path, detail)
-            reason = "connection"
+            error, reason = APIConnectionError(method, path, detail), "connection"
         error.__cause__ = exc
         return self._failed(method, path, error, reason)
 
@@ -383,22 +360,11 @@ class BaseClient:
     @staticmethod
     def _decode(method: str, path: str, status: int, body: bytes) -> dict[str, Any]:
         """The answer as a JSON object, which every 2xx answer of the API is."""
-        if not body:
-            raise InvalidAnswerError(method, path, f"the {status} answer is empty")
-        try:
-            answer = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            raise InvalidAnswerError(method, path, f"the {status} answer is not JSON") from None
+        answer = _json(body, invalid=...)
         if type(answer) is not dict:
-            raise InvalidAnswerError(method, path, f"the {status} answer is not a JSON object")
+            what = "empty" if not body else "not JSON" if answer is ... else "not a JSON object"
+            raise InvalidAnswerError(method, path, f"the {status} answer is {what}")
         return answer
-
-    @staticmethod
-    def _error_body(body: bytes) -> Any:
-        try:
-            return orjson.loads(body) if body else None
-        except orjson.JSONDecodeError:
-            return None
 
     @staticmethod
     def _gone_error(method: str, path: str) -> GoneError:
@@ -417,27 +383,19 @@ class BaseClient:
             f"({self.options.max_retry_wait:g} s)",
         )
 
-    def _give_up(self, failure: OssitError, retries: int, refused_wait: float | None) -> NoReturn:
-        if refused_wait is None:
-            logger.info("giving up after %d retries: %s", retries, failure)
-        else:
-            logger.info(
-                "giving up after %d retries: the next wait (%.1f s) would pass max_retry_wait "
-                "(%.1f s): %s",
-                retries,
-                refused_wait,
-                self.options.max_retry_wait,
-                failure,
-            )
-        raise failure
+
+def _json(body: bytes, invalid: Any = None) -> Any:
+    """A body's JSON value, or ``invalid`` for an empty body or one that is not JSON."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return invalid
 
 
 def _http_date(value: str | None) -> datetime.datetime | None:
     """An HTTP ``Date`` header as an aware time; None when absent or unreadable."""
-    if not value:
-        return None
     try:
-        moment = email.utils.parsedate_to_datetime(value)
+        moment = email.utils.parsedate_to_datetime(value or "")
     except (TypeError, ValueError, IndexError):
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)

@@ -1,32 +1,20 @@
-"""The request budget: the API's rule -- ``limit`` requests per rolling window -- kept by the
-client, shared by every process that uses the same store, and stated once, here.
-
-A store (``BudgetStore``) keeps one ``Ledger`` -- the log of requests, the shared pause, the
-endpoints that answered 410, a generation -- and runs a change on it atomically, on its own
-clock: this machine's file (``_budget_file``) or a Redis shared by machines
-(``_budget_redis``). Every rule below is a pure change of a ledger, so both stores keep the
-same rules and one table of cases tests them against both.
+"""The request budget: ``limit`` requests per rolling window, shared by every process using
+the same store -- this machine's file (``_budget_file``) or a Redis (``_budget_redis``) -- which
+runs each change of its ``Ledger`` atomically on its own clock. Every rule is a pure change
+of a ledger, so one table of cases tests both stores.
 
 * **The window.** A turn is granted while fewer than ``limit`` requests count in the window
-  ending now; else it waits until the oldest one that blocks leaves. A fresh budget allows a
-  burst of ``limit``. The server counts a request when it arrives, somewhere between the
-  client's send and its receipt of the answer, so a request is logged when sent (to decide)
-  and moved to its answer's arrival (``settle``): the client never frees a slot before the
-  server does. The window is counted 1 % (at least 20 ms) longer than the server's.
-* **The server's view.** Other machines may use the key: when an answer's
-  ``X-RateLimit-Limit`` - ``Remaining`` exceeds what the log holds, placeholders are logged
-  that leave the window when the server frees a request (``Reset``); ``Remaining: 0`` pauses
-  every process until ``Reset``; a 429 pauses them until its ``Retry-After``.
-* **Bounded waits.** No header makes anyone wait longer than one window: a pause or a
-  placeholder is capped at it, values that are no number of seconds are ignored, and a pause
-  or instant found beyond it (an older client's, another clock's) is cut back. A pause longer
-  than the caller's ``max_pause`` (its ``max_retry_wait``) is not shared at all -- the next
-  run must not inherit it -- but kept by this process, whose next turn then fails at once
-  (``PauseRefused``), as does a turn that would wait for a longer pause set by another.
-* **A lost store.** A store that lost its ledger (Redis restarted or flushed, the file
-  deleted) is noticed by its generation and rebuilt from what the API last said it counted
-  (``ServerCount``), or, with no answer of the last window to go by, counted as spent: never
-  taken for an empty window the server still counts.
+  ending now (counted 1 %, at least 20 ms, longer than the server's). The server counts a
+  request on arrival, so it is logged when sent and moved to its answer's arrival
+  (``settle``): no slot is freed before the server frees it.
+* **The server's view.** Requests the server counts beyond the log (other machines on the
+  key) are logged as placeholders leaving when it says (``Reset``); ``Remaining: 0`` and a
+  429 pause every process.
+* **Bounded waits.** No header makes anyone wait longer than a window; a pause longer than
+  ``max_pause`` is kept by this process only (the next run must not inherit it), whose
+  turns then fail at once (``PauseRefused``).
+* **A lost store** (Redis flushed, file deleted) is noticed by its generation and rebuilt
+  from the API's last count, else counted as spent -- never taken for an empty window.
 """
 
 from __future__ import annotations
@@ -71,8 +59,7 @@ class BudgetStore(Protocol):
     where: str
 
     def update(self, change: Callable[[Ledger, int], T]) -> T:
-        """``change(ledger, now_ms)`` with no other process in between, its changes kept;
-        ``now_ms`` is the store's clock, so processes on different machines agree."""
+        """``change(ledger, now_ms)`` atomically, on the store's clock (machines agree)."""
         ...
 
     def close(self) -> None: ...
@@ -119,12 +106,9 @@ def header_number(headers: Mapping[str, str], name: str) -> float | None:
 
 
 def admit(ledger: Ledger, now: int, limit: int, interval: int, token: str) -> int:
-    """The window rule: log ``token`` at ``now`` and return 0 if fewer than ``limit`` requests
-    count in the ``interval`` ms ending now; else the ms until the one that blocks leaves.
-
-    Requests that left the window are dropped; one stamped after ``now`` (another clock, an
-    older client) is moved back to ``now``, so none holds a turn back longer than a window.
-    """
+    """Log ``token`` and return 0 if fewer than ``limit`` requests count in the ``interval``
+    ms ending ``now``, else the ms until the blocking one leaves. One stamped in the future
+    (another clock) is moved back to ``now``: none holds a turn longer than a window."""
     for name, at in list(ledger.log.items()):
         if at <= now - interval:
             del ledger.log[name]
@@ -193,12 +177,8 @@ class Budget:
         return ledger.generation
 
     def take_turn(self, endpoint: str) -> tuple[str, float]:
-        """Block until this process may send one request to ``endpoint``.
-
-        Returns the turn's token (for ``settle``) and the seconds spent waiting; raises
-        ``EndpointGone`` for an endpoint that answered 410, ``PauseRefused`` rather than wait
-        for a pause longer than ``max_pause``.
-        """
+        """Block until this process may send one request to ``endpoint``: the turn's token
+        (for ``settle``) and the seconds waited; ``EndpointGone``, ``PauseRefused``."""
         started = time.monotonic()
         token = uuid.uuid4().hex
         while True:
@@ -255,14 +235,9 @@ class Budget:
             )
 
     def settle(self, token: str, headers: Mapping[str, str] | None) -> None:
-        """The attempt of ``token`` is over: count it from now, when the server surely has,
-        and tighten the log to the server's count in ``headers`` (if the answer came).
-
-        The server's count is its own limit minus what it says remains; comparing that with
-        the log (not with this client's limit) keeps two clients of one key with different
-        settings from inflating each other's log. ``Remaining: 0`` pauses everyone until
-        ``Reset``; placeholders leave the window exactly when the server frees a request.
-        """
+        """The attempt of ``token`` is over: count it from now, and tighten the log to the
+        server's count in ``headers`` -- its own limit minus ``Remaining``, so clients of one
+        key with different limits do not inflate each other's log."""
         remaining = header_number(headers or {}, "X-RateLimit-Remaining")
         reset = header_number(headers or {}, "X-RateLimit-Reset")
         server_limit = header_number(headers or {}, "X-RateLimit-Limit") or self._limit

@@ -1,15 +1,8 @@
-"""The budget file: one small JSON file per domain on one server, shared by this machine.
-
-Its name is the origin's domain (derived from key and server, never the key) and it lives in a
-per-user cache directory, so a tap and a target side by side, or several partitions, spend one
-budget. A ``filelock.FileLock`` serialises processes; each change reads the ledger, changes it
-and writes it back whole (to a temporary file, then renamed over it, so a crash never leaves
-half a file). It holds only request timestamps, the pause and the gone endpoints.
-
-Waiting for the lock is bounded (``LOCK_TIMEOUT_SECONDS``): it is held for milliseconds at a
-time, so a minute without it means a process that holds it forever (hung, or a stale lock on
-a network filesystem). Every failure of the file, its lock or its directory is one
-``BudgetFileError`` naming the path and how to reset it.
+"""The budget file: one small JSON file per domain (named by the origin's domain, never the
+key) in a per-user cache directory, shared by this machine's processes under a
+``filelock.FileLock`` and rewritten whole through a rename, so a crash never leaves half a
+file. The lock is held for milliseconds, so a minute without it means a hung holder: the
+wait is bounded, and every failure is one ``BudgetFileError`` saying how to reset it.
 """
 
 from __future__ import annotations
@@ -37,10 +30,7 @@ LOCK_TIMEOUT_SECONDS = 60.0
 
 
 def state_file_path(origin: Origin, state_dir: str | Path | None = None) -> Path:
-    """Where the budget of one domain on one server is kept; the name reveals no key.
-
-    ``state_dir``, else ``$OSSIT_CLIENT_STATE_DIR``, else the user cache dir.
-    """
+    """The budget file in ``state_dir``, else ``$OSSIT_CLIENT_STATE_DIR``, else the cache dir."""
     directory = Path(
         state_dir or os.environ.get(STATE_DIR_ENV) or platformdirs.user_cache_dir("ossit-client")
     )
@@ -57,12 +47,10 @@ def budget_errors(path: Path, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Ite
     except (OSError, ValueError) as exc:
         where = Path(exc.filename) if isinstance(exc, OSError) and exc.filename else path
         if isinstance(exc, filelock.Timeout):
-            where, reason = (
-                path,
-                (
-                    f"its lock was not free within {lock_timeout:g} s: another process holds "
-                    "it, hung, or a stale lock was left on a network filesystem; stop that process"
-                ),
+            where = path
+            reason = (
+                f"its lock was not free within {lock_timeout:g} s: another process holds "
+                "it, hung, or a stale lock was left on a network filesystem; stop that process"
             )
         elif isinstance(exc, OSError):
             reason = exc.strerror or str(exc) or type(exc).__name__

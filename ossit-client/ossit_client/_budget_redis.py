@@ -1,19 +1,9 @@
-"""The budget in Redis (``budget_url``): one ledger per domain for every machine using it.
-
-The ledger lives under ``ossit-client:{<domain>}:`` (the origin's domain, never the key; the
-braces keep it in one Redis Cluster slot): ``log`` (a sorted set of request tokens by
-instant; it expires two windows after its last write), ``pause`` (expiring when it ends),
-``gone`` (a set) and ``generation``. A change is one optimistic transaction through
-redis-py's public ``Redis.transaction``: the keys are watched, the ledger read and changed
-in Python by the budget's rules (``_budget``), and what changed written in one MULTI/EXEC;
-should another process write in between, it runs again. Instants come from the Redis
-server's clock (``TIME``), so every machine counts the window on one clock.
-
-Redis unreachable when the client is built: ``BudgetStoreError`` at once. Redis reached but
-refusing what the URL says -- a password or user, a database it does not have, an option
-redis-py does not take -- is ``BudgetSettingError``, never retried. Lost later: each change
-is retried for ``RECONNECT_SECONDS``, then ``BudgetStoreError``; a turn not logged is never
-taken, so no request leaves outside the budget.
+"""The budget in Redis (``budget_url``), shared by machines, under ``ossit-client:{<domain>}:``
+(never the key; braces keep one Cluster slot). A change is one optimistic
+``Redis.transaction`` (watched keys, the rules of ``_budget`` in Python, one MULTI/EXEC, run
+again on a conflict), on Redis's clock (``TIME``). A refused URL is ``BudgetSettingError``,
+never retried; a Redis lost later is retried for ``RECONNECT_SECONDS``, then
+``BudgetStoreError``: a turn not logged is never taken.
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
-"""The budget URL: ``budget_url`` or ``$OSSIT_BUDGET_URL``, checked, its password masked.
-
-A budget URL may carry a Redis password, which is as secret as the domain key: it is registered
-with the masking filter as soon as the URL is read, and messages only ever show ``masked_url``.
-
-A password holding ``@`` and one of ``# ? /`` written as is splits the URL where it should not:
-every parser (urllib's, redis-py's) ends the host part at the first ``/ ? #``, so the rest of
-the password becomes a path, query or fragment and a piece of it is taken for the host, then
-looked up in DNS. Such a URL is refused before it is parsed, by a message that shows no part of
-it and says how to write it (``budget_password_error``).
+"""The budget URL: ``budget_url`` or ``$OSSIT_BUDGET_URL``, checked, its password masked as
+soon as it is read. A password with a raw ``# ? /`` splits the URL (a piece of it would be
+looked up as a host), so such a URL is refused by a message showing no part of it.
 """
 
 from __future__ import annotations
@@ -83,11 +76,8 @@ def budget_url_secrets(url: str) -> list[str]:
 
 
 def check_budget_url(value: object) -> str:
-    """The budget URL to use, its secrets registered for masking; else a ValueError.
-
-    ``redis://[user:password@]host[:port][/db]`` or ``rediss://...`` (TLS). The error names
-    ``budget_url`` and shows the URL only masked, or not at all when it cannot be read.
-    """
+    """The budget URL (``redis://`` or ``rediss://``), its secrets registered for masking;
+    else a ValueError naming ``budget_url``, the URL shown masked or not at all."""
     if not isinstance(value, str):
         raise ValueError(f"budget_url must be a string, not {type(value).__name__}")
     url = value.strip()

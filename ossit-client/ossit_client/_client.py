@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._base_client import BaseClient
-from .resources import Intervals, Points, StatisticGroups, Statistics
+from .resources import RESOURCES, Intervals, Points, StatisticGroups, Statistics
 from .settings import ClientOptions, client_options, connection_setting_errors
 
 
@@ -27,13 +27,17 @@ class OssitClient(BaseClient):
     ``rate_window``. Use it as a context manager, or call ``close()``.
     """
 
+    # One attribute per kind of ``ossit_schemas.KINDS`` (``resources.RESOURCES``), these typed.
+    statistic_groups: StatisticGroups
+    statistics: Statistics
+    points: Points
+    intervals: Intervals
+
     def __init__(self, domain_key: str, **options: Any) -> None:
         """``options`` are ``ClientOptions``' fields (``settings``), each with its default."""
         super().__init__(domain_key, ClientOptions(**options))
-        self.statistic_groups = StatisticGroups(self)
-        self.statistics = Statistics(self)
-        self.points = Points(self)
-        self.intervals = Intervals(self)
+        for name, resource in RESOURCES.items():
+            setattr(self, name, resource(self))
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> OssitClient:

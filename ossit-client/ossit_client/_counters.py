@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -12,13 +13,11 @@ from typing import Any
 class Counters:
     """Totals since the client was created; safe to update from several threads.
 
-    ``requests`` counts attempts sent (retries included); ``retries_by_reason`` is keyed by
-    ``"timeout"``, ``"connection"`` or the status code as a string (``"429"``, ``"503"``);
-    ``throttled_seconds`` is time spent waiting for the shared budget (including 429 pauses);
-    ``retry_wait_seconds`` is time slept between attempts for other reasons; ``rate_limited``
-    counts 429 answers seen; ``replayed`` counts writes the API answered with the stored
-    answer of an earlier request with the same Idempotency-Key (``Idempotent-Replayed``)
-    and did not apply again, other than this client's own retries of a lost answer.
+    ``requests``: attempts sent; ``retries_by_reason``: by ``"timeout"``, ``"connection"`` or
+    status (``"429"``); ``throttled_seconds``: waiting for the budget (429 pauses included);
+    ``retry_wait_seconds``: other waits between attempts; ``rate_limited``: 429s seen;
+    ``replayed``: writes the API answered from an earlier request with the same
+    Idempotency-Key (not this client's own retries) and did not apply again.
     """
 
     requests: int = 0
@@ -43,26 +42,12 @@ class Counters:
     def copy(self) -> Counters:
         """The totals as they are now, in an object of their own (e.g. to subtract later)."""
         with self._lock:
-            return Counters(
-                self.requests,
-                Counter(self.retries_by_reason),
-                self.throttled_seconds,
-                self.retry_wait_seconds,
-                self.rate_limited,
-                self.replayed,
-            )
+            return Counters(*(copy.copy(getattr(self, name)) for name in _TOTALS))
 
     def __sub__(self, earlier: Counters) -> Counters:
         """What was counted since ``earlier`` (a ``copy`` of these counters taken before)."""
         now = self.copy()
-        return Counters(
-            now.requests - earlier.requests,
-            now.retries_by_reason - earlier.retries_by_reason,
-            now.throttled_seconds - earlier.throttled_seconds,
-            now.retry_wait_seconds - earlier.retry_wait_seconds,
-            now.rate_limited - earlier.rate_limited,
-            now.replayed - earlier.replayed,
-        )
+        return Counters(*(getattr(now, name) - getattr(earlier, name) for name in _TOTALS))
 
     @property
     def retries(self) -> int:
@@ -71,12 +56,10 @@ class Counters:
 
     def as_dict(self) -> dict[str, Any]:
         """A plain snapshot, e.g. for a log line or a Singer metric."""
-        with self._lock:
-            return {
-                "requests": self.requests,
-                "retries_by_reason": dict(self.retries_by_reason),
-                "throttled_seconds": round(self.throttled_seconds, 3),
-                "retry_wait_seconds": round(self.retry_wait_seconds, 3),
-                "rate_limited": self.rate_limited,
-                "replayed": self.replayed,
-            }
+        now = self.copy()
+        values = {name: getattr(now, name) for name in _TOTALS}
+        values["retries_by_reason"] = dict(now.retries_by_reason)
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in values.items()}
+
+
+_TOTALS = [option.name for option in fields(Counters) if option.init and option.repr]

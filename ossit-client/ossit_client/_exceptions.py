@@ -1,13 +1,7 @@
-"""The client's exception classes and the one function that maps a status to its class.
-
-Callers (tap, target) branch on these classes, never on status codes. Every message says what
-was asked (method and path, never a header or a body) and what the server answered -- its
-text bounded in length and with control characters escaped, since it ends up in log lines a
-server must not be able to flood or forge (a 100 MB message, a newline and a fake log line,
-a terminal escape sequence). Every
-failure at run time leaves the client as one of these (transport, answer and budget-file
-failures included), so a connector needs one ``except OssitError``; only bad arguments are
-``ValueError``/``TypeError``, raised before any request.
+"""The client's exceptions: every failure at run time is an ``OssitError`` (bad arguments
+are ``ValueError``/``TypeError``, before any request), so callers branch on classes, never
+on status codes. A message names the call (method and path) and quotes the server's text
+bounded and with controls escaped: it ends in log lines a server must not flood or forge.
 """
 
 from __future__ import annotations
@@ -32,10 +26,8 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u
 
 
 def server_text(value: object, limit: int = MAX_SERVER_TEXT) -> str:
-    """``value`` as a server's text fit for a message: keys masked, cut, controls escaped.
-
-    Masked before it is cut, so a cut never leaves part of a key unmasked.
-    """
+    """``value`` fit for a message: keys masked (before the cut, which could split one), cut,
+    controls escaped."""
     text = SECRET_FILTER.mask(value if isinstance(value, str) else str(value))
     cut = len(text) > limit
     text = _UNPRINTABLE.sub(_escape, text[:limit])
@@ -47,12 +39,8 @@ def _escape(match: re.Match[str]) -> str:
 
 
 class OssitError(Exception):
-    """Base of every error this client raises; its text never holds a registered key.
-
-    The arguments are masked here, once, so no subclass or caller can forget to: a server
-    that echoes the key, or a lower layer whose message quotes it, cannot leak it through
-    ``str(error)``, ``repr(error)`` or a traceback of this error.
-    """
+    """Base of every error this client raises; its arguments are masked here, once, so no
+    echoed key leaks through ``str``, ``repr`` or a traceback."""
 
     def __init__(self, *args: object) -> None:
         super().__init__(*(SECRET_FILTER.mask(a) if isinstance(a, str) else a for a in args))
@@ -76,11 +64,7 @@ class APITimeoutError(APIConnectionError):
 
 
 class InvalidAnswerError(_EndpointError):
-    """A 2xx answer that is not what the API promises (not JSON, not an object, a bad list).
-
-    Not retried: a server that answers nonsense once is not expected to mend on a retry, and
-    a caller that went on would read garbage as data.
-    """
+    """A 2xx answer that is not what the API promises; not retried (nonsense does not mend)."""
 
 
 class AnswerTooLargeError(InvalidAnswerError):
@@ -92,10 +76,7 @@ class PaginationError(InvalidAnswerError):
 
 
 class BudgetFileError(OssitError):
-    """The shared budget file (or its directory or lock) cannot be opened, read or written.
-
-    ``path`` is the file (or directory) that failed; the message says how to reset it.
-    """
+    """The budget file at ``path`` (or its directory or lock) cannot be used."""
 
     def __init__(self, path: Path, message: str) -> None:
         self.path = path
@@ -103,10 +84,7 @@ class BudgetFileError(OssitError):
 
 
 class BudgetStoreError(OssitError):
-    """The Redis holding the shared budget (``budget_url``) cannot be reached or used.
-
-    ``url`` is the budget URL with its password masked; the message says what to do.
-    """
+    """The Redis at ``url`` (password masked) holding the budget cannot be reached or used."""
 
     def __init__(self, url: str, message: str) -> None:
         self.url = url
@@ -114,9 +92,8 @@ class BudgetStoreError(OssitError):
 
 
 class BudgetSettingError(BudgetStoreError):
-    """``budget_url`` itself is wrong (a password or user its Redis refuses, a database it
-    does not have, an option redis-py does not take, redis-py missing): a settings error,
-    which retrying with the same settings cannot mend."""
+    """``budget_url`` itself is wrong (refused credentials, no such database, redis-py
+    missing): a settings error that no retry mends."""
 
 
 class APIStatusError(OssitError):
@@ -231,12 +208,8 @@ def make_status_error(
     reason: str = "",
     scrub: Callable[[str], str] = str,
 ) -> APIStatusError:
-    """Build the right exception from a status and the API's error body (any shape tolerated).
-
-    ``scrub`` cleans the server's text (the client masks its key with it, should a server ever
-    echo one back). ``code`` and ``field`` are kept only when they are strings, and ``items``
-    only the objects among them, with any key masked, so a caller can read them safely.
-    """
+    """The exception for a status and the API's error body, of any shape: only string
+    ``code``/``field`` and object ``items`` are kept, keys masked (``scrub`` too)."""
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         error = {}

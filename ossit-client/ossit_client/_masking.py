@@ -1,12 +1,7 @@
-"""Masking registered secrets (the domain key, a Redis password) in what this library owns.
-
-A library must not change its host's logging, so nothing here touches ``logging`` beyond
-what is ours: this library's messages and exceptions (``OssitError`` masks its text), its own
-loggers (``masked_logger``), and the log handlers the connectors' entry points install or own
-(``mask_log_handlers``, called by their command lines). There the filter masks a record as a
-whole, since a structured formatter prints more than the message: the arguments, every
-``extra`` field (recursively), the exception (replaced by a masked stand-in of the same name,
-so structured exception data stays) and the stack.
+"""Masking registered secrets (the key, a Redis password) in what this library owns -- its
+messages, its loggers, the handlers a connector's entry point owns -- never the host's
+logging. A record is masked whole (arguments, ``extra`` fields, the exception as a masked
+stand-in of the same name, the stack): a structured formatter prints all of it.
 """
 
 from __future__ import annotations
@@ -91,12 +86,8 @@ class SecretFilter(logging.Filter):
         return bool(self._forms) and self._pattern.search(text) is not None
 
     def mask_value(self, value: Any, depth: int = MAX_DEPTH) -> Any:
-        """``value`` itself if nothing it prints shows a secret, else a masked copy.
-
-        Strings are masked; dicts, lists, tuples and sets are rebuilt (as dict, list, tuple,
-        set) only when an item changed; any other object, or a container deeper than
-        ``depth``, is replaced by its masked ``str`` only if its ``str`` or ``repr`` shows one.
-        """
+        """``value`` itself if nothing it prints shows a secret, else a masked copy:
+        containers rebuilt, other objects (or deeper than ``depth``) as their masked ``str``."""
         if not self._forms or isinstance(value, _PLAIN):
             return value
         if isinstance(value, str):
@@ -185,11 +176,7 @@ def masked_logger(name: str) -> logging.Logger:
 
 def mask_log_handlers(logger: logging.Logger | None = None) -> None:
     """Mask registered secrets in every record the handlers of ``logger`` (the root by
-    default) emit, whichever logger made it.
-
-    For an entry point that owns its process's logging -- a connector's command line, once
-    its framework has installed its handlers -- never for a library inside another program.
-    """
+    default) emit: for an entry point owning its process's logging, never a library."""
     for handler in (logger or logging.getLogger()).handlers:
         if SECRET_FILTER not in handler.filters:
             handler.addFilter(SECRET_FILTER)

@@ -1,17 +1,9 @@
 """Lazy iteration over a list endpoint, one request per page, following ``next_cursor``.
 
-Each answer is checked before its records are handed out, because the tap turns them into
-bookmarks and saved cursors: a list answer is an object whose ``data`` is a list of objects
-and whose ``next_cursor`` is a string or null, and a request sequence must end. A server that
-repeats a cursor, or pages that do not move forward in the ``(updated_at, id)`` order every
-list follows, would otherwise be read forever (and the tap would save a state that loops).
-
-The checks cost little per page, since the tap lists over 100,000 records a second: the
-containers' types, and one ``updated_at`` -- the last record's -- parsed per page.
-
-A cursor is sent back in the next URL and saved in the tap's state, so one longer than
-``MAX_CURSOR_CHARS`` (an API cursor is a few dozen characters) is refused rather than sent;
-cursors already seen are remembered by a short digest, so a long sequence costs little memory.
+Each page is checked before the tap turns it into bookmarks and saved cursors: its shape, and
+that the sequence ends -- a repeated cursor, or pages not moving forward in ``(updated_at,
+id)``, would be read forever and saved as a state that loops. Per page that costs the
+containers' types and one parsed ``updated_at``; seen cursors are kept as short digests.
 """
 
 from __future__ import annotations
@@ -52,10 +44,7 @@ def list_records(answer: Any, method: str, path: str) -> list[Record]:
 
 
 def list_page(answer: Any, method: str, path: str) -> tuple[list[Record], str | None]:
-    """``(records, next_cursor)`` of one list answer, or ``InvalidAnswerError``.
-
-    An empty ``next_cursor`` counts as null, as it always has.
-    """
+    """``(records, next_cursor)`` of one list answer (an empty cursor is null)."""
     records = list_records(answer, method, path)
     if "next_cursor" not in answer:
         raise InvalidAnswerError(method, path, "the answer has no `next_cursor`")
@@ -75,12 +64,12 @@ def list_page(answer: Any, method: str, path: str) -> tuple[list[Record], str | 
 
 
 def _digest(cursor: str) -> bytes:
-    """A cursor's short fingerprint, to remember it without keeping it."""
+    """A cursor's short fingerprint."""
     return hashlib.blake2b(cursor.encode(), digest_size=16).digest()
 
 
 def _kind(value: Any) -> str:
-    """How a JSON value is named in a message (never the value itself: it may be anything)."""
+    """How a JSON value is named in a message (never the value itself)."""
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
     if value is None:
         return "null"
@@ -91,8 +80,7 @@ def _kind(value: Any) -> str:
 
 def last_position(records: list[Record], method: str, path: str) -> _Position:
     """The ``(updated_at, id)`` of a page's last record, the key every list is ordered by."""
-    last = records[-1]
-    stamp = last.get("updated_at")
+    stamp = records[-1].get("updated_at")
     if type(stamp) is not str:
         raise InvalidAnswerError(
             method, path, f"the page's last record has no `updated_at` string (got {_kind(stamp)})"
@@ -103,18 +91,12 @@ def last_position(records: list[Record], method: str, path: str) -> _Position:
         raise InvalidAnswerError(
             method, path, "the page's last record's `updated_at` is not an ISO 8601 time"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment, last.get("id")
+    return moment.replace(tzinfo=moment.tzinfo or datetime.UTC), records[-1].get("id")
 
 
 class Paginator:
-    """Iterating yields record dicts; ``pages()`` yields one ``list[dict]`` per request.
-
-    Nothing is requested until iteration starts, and each new iteration starts again from the
-    first page. Records are the decoded JSON objects themselves (no per-record wrapping), so
-    the tap's hot path costs one ``orjson.loads`` per page.
-    """
+    """Iterating yields the decoded record objects (no wrapping: the tap's hot path), from
+    the first page each time; ``pages()`` one list per request."""
 
     def __init__(
         self,
@@ -129,20 +111,13 @@ class Paginator:
         self._path_params = path_params
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
-        """One list of records per request, until the server says nothing more exists."""
-        for records, _next_cursor in self.answers():
-            yield records
+        return (records for records, _next_cursor in self.answers())
 
     def answers(
         self, cursor: str | None = None
     ) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
-        """``(records, next_cursor)`` per request, from ``cursor`` (or the first page) on.
-
-        A reader that stops mid-way keeps ``next_cursor`` to continue later at exactly the
-        same page boundary: a keyset cursor stays valid however long it is kept. A page is
-        checked before it is yielded (``InvalidAnswerError``, ``PaginationError``), so a
-        reader never keeps a cursor that would loop.
-        """
+        """``(records, next_cursor)`` per request from ``cursor``: a reader may stop and
+        resume there later (keyset cursors keep), and never gets a cursor that loops."""
         path = self._client.path_of(self._template, self._path_params)
         params = dict(self._params)
         seen: set[bytes] = set()
@@ -169,14 +144,9 @@ class Paginator:
         previous: _Position | None,
         seen: set[bytes],
     ) -> _Position | None:
-        """The page's last position, or ``PaginationError`` if the sequence would not end.
-
-        A keyset cursor encodes the last record's position, so a next page must start after
-        it: a cursor sent before, an empty page that announces another, or a last record at
-        or before the previous page's last, means the server serves the same ground again.
-        Two positions with one ``updated_at`` and different ids are let through: ids are
-        opaque, so only their equality is known.
-        """
+        """The page's last position, or ``PaginationError`` if the sequence would not end: a
+        cursor seen before, an empty page announcing another, a last record not after the
+        previous page's (ids are opaque: only an equal one counts as not after)."""
         if next_cursor is not None:
             digest = _digest(next_cursor)
             if digest in seen:

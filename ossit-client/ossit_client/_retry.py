@@ -1,11 +1,7 @@
-"""Retry rules and their math: which failures are retried and how long to wait.
+"""Which failures are retried and how long to wait (``backoff``'s expo and full jitter).
 
-The delays come from the ``backoff`` module (installed by ``python-backoff``): ``backoff.expo``
-yields the exponential sequence and ``backoff.full_jitter`` spreads each value over ``[0, v]``.
-Its decorators are not used: the request loop needs per-attempt state they hide (the
-``Retry-After`` of the answer just received, the shared 429 pause, one Idempotency-Key reused
-across attempts, counters by reason), so the loop is written out in ``_base_client`` and only
-these pure helpers, table-tested, decide the numbers.
+``backoff``'s decorators would hide what the loop in ``_base_client`` needs per attempt (the
+answer's ``Retry-After``, the shared 429 pause, one Idempotency-Key), so only its math is used.
 """
 
 from __future__ import annotations
@@ -46,17 +42,10 @@ def backoff_delay(
 
 
 def parse_retry_after(value: str | None, now: float, ceiling: float = math.inf) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP-date), or None.
-
-    ``now`` is the current epoch time; a date in the past means "retry now" (0). Garbage,
-    negative or non-finite values are ignored (None) so the caller falls back to backoff.
-    A wait longer than ``ceiling`` (the client passes its rate window) counts as ``ceiling``:
-    ``Retry-After: 999999`` or a date in 2099 is a broken server, not a reason to sleep for
-    days.
+    """Seconds to wait from a ``Retry-After`` (seconds or HTTP-date, past = 0), or None for
+    garbage, so the caller backs off; capped at ``ceiling``: a date in 2099 is a broken server.
     """
-    if value is None:
-        return None
-    text = value.strip()
+    text = (value or "").strip()
     if not text:
         return None
     try:

@@ -1,8 +1,4 @@
-"""Announcing waits: a wait long enough to look like a hang says how long, and until when.
-
-A sync that sleeps for minutes with nothing in its log looks dead and gets killed; one line
-with the moment it resumes (UTC, ISO 8601) tells the operator to leave it alone.
-"""
+"""A long wait says until when: a sync silent for minutes looks dead and gets killed."""
 
 from __future__ import annotations
 

@@ -1,18 +1,13 @@
-"""The client's options, declared once: the constructor, the connectors' settings and the
-defaults all come from ``ClientOptions``.
-
-tap-ossit, target-ossit (and any other adapter) put ``CONNECTION_SETTINGS`` into their own
-settings schema and build their client with ``OssitClient.from_config``, so a setting, its
-default, its description and its checks are the same everywhere. Each option is one field:
-its default, its JSON Schema (type, bounds, title, description) and whether connectors offer
-it; the constructor checks a value against that same schema. The definitions are plain JSON
-Schema (what Singer's ``config_jsonschema`` and an Airbyte connection specification both are),
-so this module needs no connector framework.
+"""The client's options, declared once in ``ClientOptions``: each field holds its default and
+its JSON Schema, which the constructor checks and the connectors offer as settings
+(``CONNECTION_SETTINGS``), so a setting is the same everywhere. Plain JSON Schema is what both
+Singer and Airbyte take, so no connector framework is needed here.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -148,28 +143,26 @@ def _value_error(name: str, kind: str, schema: Mapping[str, Any], value: Any) ->
         return f"{name} must be {'an' if kind == 'integer' else 'a'} {kind}"
     if numeric and not math.isfinite(float(value)):
         return f"{name} must be a finite number"
-    low, above = schema.get("minimum"), schema.get("exclusiveMinimum")
-    high = schema.get("maximum")
-    if (
-        (low is not None and value < low)
-        or (above is not None and value <= above)
-        or (high is not None and value > high)
-    ):
-        rule = ", ".join(
-            text
-            for bound, text in ((low, f">= {low}"), (above, f"> {above}"), (high, f"<= {high}"))
-            if bound is not None
-        )
-        return f"{name} must be a finite number {rule}"
+    bounds = [
+        (f"{sign} {schema[key]}", test(value, schema[key]))
+        for key, sign, test in _BOUNDS
+        if schema.get(key) is not None
+    ]
+    if any(not ok for _, ok in bounds):
+        return f"{name} must be a finite number {', '.join(rule for rule, _ in bounds)}"
     return None
 
 
-def option_errors(values: Mapping[str, Any]) -> list[str]:
-    """One message per bad option in ``values`` (absent or None: the default), each naming it.
+_BOUNDS = (
+    ("minimum", ">=", operator.ge),
+    ("exclusiveMinimum", ">", operator.gt),
+    ("maximum", "<=", operator.le),
+)
 
-    Each option's JSON Schema, then what a schema cannot say: the base URL's rule (https, or
-    plain http to loopback only), the budget URL's form, a header-safe user agent.
-    """
+
+def option_errors(values: Mapping[str, Any]) -> list[str]:
+    """One message per bad option in ``values`` (None: the default), each naming it: by its
+    schema, then what a schema cannot say (base URL, budget URL, a header-safe user agent)."""
     errors = []
     for option in fields(ClientOptions):
         value = values.get(option.name)
@@ -192,8 +185,7 @@ def option_errors(values: Mapping[str, Any]) -> list[str]:
 
 
 def _setting(option: Any) -> dict[str, Any]:
-    """The JSON Schema property of an option: null means "the default", as Meltano passes
-    unset values."""
+    """An option's JSON Schema property; null is "the default" (Meltano passes unset as null)."""
     schema = dict(option.metadata)
     kind, title, text = schema.pop("kind"), schema.pop("title"), schema.pop("text")
     prop = {"type": [kind, "null"], "title": title, "description": text, **schema}
@@ -226,11 +218,7 @@ REQUIRED_SETTINGS: tuple[str, ...] = ("domain_key",)
 
 
 def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
-    """What JSON Schema cannot check, one message per bad setting, each naming it.
-
-    The key's characters (``check_domain_key``, never echoing it), then the options' own
-    checks: a connector checks these when it reads its settings, before any request.
-    """
+    """What JSON Schema cannot check, one message per bad setting (the key never echoed)."""
     errors = []
     if config.get("domain_key") is not None:
         try:
@@ -250,12 +238,8 @@ def client_options(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def secret_values(config: Mapping[str, Any]) -> list[str]:
-    """Every secret the settings hold: each setting marked secret, as written and stripped,
-    and the password of the budget URL (``budget_url``, else ``$OSSIT_BUDGET_URL``).
-
-    Read from the raw settings, before any is checked, so a secret pasted into the wrong
-    setting is known before a message quotes that setting.
-    """
+    """Every secret the raw settings hold (before any check quotes one pasted into the wrong
+    setting): each secret setting, as written and stripped, and the budget URL's password."""
     secrets: list[str] = []
     for name, setting in CONNECTION_SETTINGS.items():
         value = config.get(name)
@@ -269,25 +253,15 @@ def secret_values(config: Mapping[str, Any]) -> list[str]:
 
 
 def masked_setting_errors(config: Mapping[str, Any], errors: Iterable[str]) -> list[str]:
-    """``errors`` (of any check: JSON Schema's, ``connection_setting_errors``, a connector's
-    own) with every secret of ``config`` masked, in any escaped spelling.
-
-    The one place every connector's settings errors pass through before they are printed: a
-    check quotes the value it refuses, and that value may be the key pasted into the wrong
-    setting (``start_date``, ``page_size``).
-    """
+    """``errors`` of any check with every secret of ``config`` masked: a check quotes the
+    value it refuses, which may be the key pasted into the wrong setting."""
     secrets = secret_values(config)
     return [mask_secrets(error, secrets) for error in errors]
 
 
 def register_secrets(config: Mapping[str, Any]) -> None:
-    """Mask the settings' secrets (the key, the budget URL's password) from now on.
-
-    In this library's messages and log records, and in the log handlers the connectors'
-    entry points own (``mask_log_handlers``); ``mask`` does the same for text a connector
-    prints by other routes (an Airbyte TRACE message, say). A connector calls this as soon
-    as it has read its settings, before checking them.
-    """
+    """Mask the settings' secrets from now on, in this library's messages and records and
+    the handlers ``mask_log_handlers`` covers; called before the settings are checked."""
     for secret in secret_values(config):
         SECRET_FILTER.register(secret)
 

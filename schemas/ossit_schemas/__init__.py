@@ -4,7 +4,8 @@ The tap's catalog, the target's validation and the sandbox's answers all load th
 from here, so a field added in one place is added everywhere; and the client, the
 connectors and the sandbox take the API's limits, enums and id and name rules from
 :mod:`ossit_schemas.contract` (re-exported here) rather than restating them. What a number
-and a time may be is :mod:`ossit_schemas.values`'s.
+and a time may be is :mod:`ossit_schemas.values`'s. Each kind of record is declared once, in
+:mod:`ossit_schemas.kinds`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from ossit_schemas import values
 from ossit_schemas._documents import (
     ORIGIN_FIELD,
-    RECORD_TYPES,
     openapi,
     openapi_text,
     record_fields,
@@ -42,6 +42,7 @@ from ossit_schemas.contract import (
     name_problem,
     parse_id,
 )
+from ossit_schemas.kinds import KINDS, RECORD_TYPES, Kind
 
 __all__ = [
     "BATCH_SIZE_MAX",
@@ -51,6 +52,7 @@ __all__ = [
     "ID_MAX_DIGITS",
     "ID_PREFIXES",
     "INTERVAL_TYPES",
+    "KINDS",
     "METADATA_MAX_DEPTH",
     "NAME_MAX_LENGTH",
     "NON_IDEMPOTENT_POINT_METHODS",
@@ -63,6 +65,7 @@ __all__ = [
     "RATE_LIMIT_WINDOW_SECONDS",
     "RECORD_TYPES",
     "REQUEST_BODY_MAX_BYTES",
+    "Kind",
     "has_id_form",
     "is_id",
     "name_problem",

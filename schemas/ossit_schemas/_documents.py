@@ -12,8 +12,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-RECORD_TYPES: tuple[str, ...] = ("statistic_groups", "statistics", "points", "intervals")
-"""The four record types, in the order a loader must apply them (parents first)."""
+from ossit_schemas.kinds import RECORD_TYPES
 
 _PACKAGE = __package__ or "ossit_schemas"
 _COMMON = "common.schema.json"

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from ossit_schemas import KINDS, Kind
+
 from target_ossit._sdk import SdkSink
 
 if TYPE_CHECKING:
@@ -57,31 +59,13 @@ class OssitSink(SdkSink):
         self.loader.flush()
 
 
-class StatisticGroupsSink(OssitSink):
-    """Groups, by name: created, their description updated, or deleted."""
-
-    kind = "statistic_groups"
-
-
-class StatisticsSink(OssitSink):
-    """Statistics, by (group, name): created, their unit or description updated, or purged."""
-
-    kind = "statistics"
+def sink_class(kind: Kind) -> type[OssitSink]:
+    """The sink of ``kind``: ``OssitSink`` loading records of that kind."""
+    class_name = "".join(part.title() for part in kind.name.split("_")) + "Sink"
+    how = "a thousand per batch request" if kind.batch_endpoint else "one call per change"
+    doc = f"{kind.description}, by ({', '.join(kind.natural_key)}), {how}."
+    return type(class_name, (OssitSink,), {"kind": kind.name, "__doc__": doc})
 
 
-class PointsSink(OssitSink):
-    """Points, by (group, statistic, reference_date), a thousand per batch request."""
-
-    kind = "points"
-
-
-class IntervalsSink(OssitSink):
-    """Intervals, upserted by ``external_id``, a thousand per batch request."""
-
-    kind = "intervals"
-
-
-SINKS: dict[str, type[OssitSink]] = {
-    sink.kind: sink for sink in (StatisticGroupsSink, StatisticsSink, PointsSink, IntervalsSink)
-}
-"""The sink of each kind of record, parents first."""
+SINKS: dict[str, type[OssitSink]] = {name: sink_class(kind) for name, kind in KINDS.items()}
+"""The sink of each kind of record (``ossit_schemas.KINDS``), parents first."""

@@ -12,9 +12,11 @@ import typing as t
 
 from ossit_sandbox.launcher import SandboxServer
 from tap_ossit.client import OssitStream
-from tap_ossit.streams import STREAMS, PointsStream
+from tap_ossit.streams import STREAMS, STREAMS_BY_KIND
 from tap_ossit.tap import TapOssit
 from tap_runs import TapOutput, _captured, run_in_process
+
+PointsStream = STREAMS_BY_KIND["points"]  # one class per kind, made from ossit_schemas.KINDS
 
 
 class EvenDaysStream(PointsStream):

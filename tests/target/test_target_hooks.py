@@ -14,8 +14,10 @@ from typing import Any
 
 import ossit_schemas
 import pytest
-from target_ossit.sinks import OssitSink, PointsSink
+from target_ossit.sinks import SINKS, OssitSink
 from target_ossit.target import TargetOssit
+
+PointsSink = SINKS["points"]  # one class per kind, made from ossit_schemas.KINDS
 
 
 class DoublingPointsSink(PointsSink):

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import Sequence
 from typing import Any
 
-from ossit_schemas import PAGE_SIZE_MAX
+from ossit_schemas import KINDS, PAGE_SIZE_MAX
 
 from .._pagination import Paginator
-from ._resource import Resource
+from ._resource import BatchWrites
 
 _ONE = "/intervals/{id}"
 
 
-class Intervals(Resource):
-    """Periods of time on a group: list, read, write one, upsert many."""
+class Intervals(BatchWrites):
+    """Periods of time on a group: list, read, write one, upsert many (by ``id`` or
+    ``external_id``)."""
+
+    kind = KINDS["intervals"]
 
     def list(
         self,
@@ -34,7 +35,7 @@ class Intervals(Resource):
             "include_deleted": include_deleted,
             "limit": limit,
         }
-        return self._client.paginate("/intervals", params)
+        return self._list(params)
 
     def get(self, id: str) -> dict[str, Any]:
         """One interval."""
@@ -42,7 +43,7 @@ class Intervals(Resource):
 
     def create(self, **fields: Any) -> dict[str, Any]:
         """A new interval (or, with a known ``external_id``, an update of that one)."""
-        return self._client.request("POST", "/intervals", body=fields)
+        return self._client.request("POST", self.kind.path, body=fields)
 
     def update(self, id: str, **fields: Any) -> dict[str, Any]:
         """Change the given fields of one interval."""
@@ -51,19 +52,3 @@ class Intervals(Resource):
     def delete(self, id: str) -> dict[str, Any]:
         """Tombstone one interval."""
         return self._client.request("DELETE", _ONE, path_params={"id": id})
-
-    def batch(
-        self,
-        items: Sequence[dict[str, Any]],
-        create_missing: bool = False,
-        *,
-        idempotency_key: str | None = None,
-    ) -> builtins.list[dict[str, Any]]:
-        """Upsert up to 1000 intervals by ``id`` or ``external_id`` (all or nothing).
-
-        ``idempotency_key`` as in ``Points.batch``.
-        """
-        body = {"intervals": list(items), "create_missing": create_missing}
-        return self._client.request_records(
-            "POST", "/intervals/batch", body=body, idempotency_key=idempotency_key
-        )

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import Sequence
-from typing import Any
-
-from ossit_schemas import PAGE_SIZE_MAX
+from ossit_schemas import KINDS, PAGE_SIZE_MAX
 
 from .._pagination import Paginator
-from ._resource import Resource
+from ._resource import BatchWrites
 
 
-class Points(Resource):
+class Points(BatchWrites):
     """The whole domain's points in one list, and all-or-nothing batch writes."""
+
+    kind = KINDS["points"]
 
     def list(
         self,
@@ -36,21 +34,4 @@ class Points(Resource):
             "include_deleted": include_deleted,
             "limit": limit,
         }
-        return self._client.paginate("/points", params)
-
-    def batch(
-        self,
-        items: Sequence[dict[str, Any]],
-        create_missing: bool = False,
-        *,
-        idempotency_key: str | None = None,
-    ) -> builtins.list[dict[str, Any]]:
-        """Apply up to 1000 point writes at once (all or nothing); returns the resulting points.
-
-        ``idempotency_key`` names the batch for the API's 24 h replay protection (a fresh
-        one per call when None).
-        """
-        body = {"points": list(items), "create_missing": create_missing}
-        return self._client.request_records(
-            "POST", "/points/batch", body=body, idempotency_key=idempotency_key
-        )
+        return self._list(params)

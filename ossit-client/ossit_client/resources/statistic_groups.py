@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ossit_schemas import PAGE_SIZE_MAX
+from ossit_schemas import KINDS, PAGE_SIZE_MAX
 
 from .._pagination import Paginator
-from ._resource import Resource, present
+from ._resource import KindResource, present
 
 _ONE = "/statistic-groups/{group}"
 
 
-class StatisticGroups(Resource):
+class StatisticGroups(KindResource):
     """List, read, create, update and delete statistic groups (``group`` is a name or an id)."""
+
+    kind = KINDS["statistic_groups"]
 
     def list(
         self,
@@ -28,7 +30,7 @@ class StatisticGroups(Resource):
             "include_deleted": include_deleted,
             "limit": limit,
         }
-        return self._client.paginate("/statistic-groups", params)
+        return self._list(params)
 
     def get(self, group: str) -> dict[str, Any]:
         """One group."""
@@ -37,7 +39,7 @@ class StatisticGroups(Resource):
     def create(self, name: str, description: str | None = None) -> dict[str, Any]:
         """A new group."""
         body = present(name=name, description=description)
-        return self._client.request("POST", "/statistic-groups", body=body)
+        return self._client.request("POST", self.kind.path, body=body)
 
     def update(
         self, group: str, name: str | None = None, description: str | None = None

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ossit_schemas import PAGE_SIZE_MAX
+from ossit_schemas import KINDS, PAGE_SIZE_MAX
 
 from .._pagination import Paginator
-from ._resource import Resource, present
+from ._resource import KindResource, present
 
 _ONE = "/statistics/{group}/{statistic}"
 
 
-class Statistics(Resource):
+class Statistics(KindResource):
     """Statistics of groups, their latest value, and one day's value at a time."""
+
+    kind = KINDS["statistics"]
 
     def list(
         self,
@@ -30,7 +32,7 @@ class Statistics(Resource):
             "include_deleted": include_deleted,
             "limit": limit,
         }
-        return self._client.paginate("/statistics", params)
+        return self._list(params)
 
     def get(self, group: str, name: str) -> dict[str, Any]:
         """One statistic with its latest value."""
@@ -54,7 +56,7 @@ class Statistics(Resource):
             unit=unit,
             description=description,
         )
-        return self._client.request("POST", "/statistics", body=body)
+        return self._client.request("POST", self.kind.path, body=body)
 
     def update_metadata(
         self,

@@ -24,17 +24,22 @@ interval loaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
+
+from ossit_schemas import KINDS, Kind
 
 from ossit_sync.reading.position import api_timestamp
 
-_KEYS: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
-    "statistic_groups": lambda item: (item["name"],),
-    "statistics": lambda item: (item["group"], item["name"]),
-    "intervals": lambda item: ("id", item["id"]) if "id" in item else (item["external_id"],),
-}
-"""The natural key of each tracked kind, read from its shaped item."""
+UNTRACKED = frozenset(("points",))
+"""Kinds left to the input's order: the volume, one entry per object would grow with it."""
+
+
+def natural_key(kind: Kind, item: dict[str, Any]) -> tuple[Any, ...]:
+    """The object ``item`` (shaped) names: its kind's natural key, or its id when it is named
+    by id (an interval copied back to its own domain)."""
+    if all(field in item for field in kind.natural_key):
+        return tuple(item[field] for field in kind.natural_key)
+    return ("id", item["id"])
 
 
 SUPERSEDED = ("superseded",)
@@ -53,15 +58,14 @@ class LatestChanges:
         """``SUPERSEDED`` when ``record`` (shaped as ``item``) is older than what was loaded
         for its object; else the object's key (None: not tracked), its change now the latest.
         """
-        key_of = _KEYS.get(kind)
         stamp = record.get("updated_at")
-        if key_of is None or not isinstance(stamp, str):
+        if kind in UNTRACKED or not isinstance(stamp, str):
             return None
         try:
             moment = api_timestamp(stamp)  # one form: the inputs' spellings differ
         except ValueError:
             return None
-        key = (kind, *key_of(item))
+        key = (kind, *natural_key(KINDS[kind], item))
         latest = self._latest.get(key)
         if latest is not None and latest > moment:
             return SUPERSEDED

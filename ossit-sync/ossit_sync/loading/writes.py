@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ossit_client import APIStatusError, OssitClient, OssitError, UnprocessableEntityError
+from ossit_schemas import KINDS
 
 from ossit_sync.loading.destination import Destination
 from ossit_sync.loading.errors import LoadError
 from ossit_sync.loading.items import Item
 
-BATCH_KINDS = frozenset(("points", "intervals"))
-"""Kinds written through a batch endpoint."""
+BATCH_KINDS = frozenset(name for name, kind in KINDS.items() if kind.batch_endpoint)
+"""Kinds written through a batch endpoint (``ossit_schemas.KINDS``)."""
 
 
 def send_batch(
