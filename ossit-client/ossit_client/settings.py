@@ -73,7 +73,7 @@ class ClientOptions:
         None, "string", "User agent", "User-Agent header of every request.", minLength=1
     )
     timeout: float = _option(
-        30.0,
+        30,
         "number",
         "Timeout",
         "Seconds to connect, and to wait for each piece of an answer.",
@@ -96,7 +96,7 @@ class ClientOptions:
         maximum=100,
     )
     max_retry_wait: float = _option(
-        600.0,
+        600,
         "number",
         "Max retry wait",
         "Seconds one call may spend waiting between its retries; a server asking for a "
