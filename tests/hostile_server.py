@@ -26,6 +26,7 @@ import platform
 import socket
 import subprocess
 import sys
+import tempfile
 import termios
 import threading
 import time
@@ -201,16 +202,31 @@ MiB = 1024 * 1024
 #: the measured resident size (``BoundedRun.max_rss``), far below this.
 ADDRESS_SPACE_LIMIT = 2048 * MiB
 
-_LIMITED_EXEC = (
-    "import os, resource, sys; "
-    "limit = int(sys.argv[1]); "
-    "resource.setrlimit(resource.RLIMIT_AS, (limit, limit)); "
-    "os.execv(sys.argv[2], sys.argv[2:])"
-)
-"""Sets the limit, then becomes the connector (same pid, so ``wait4`` measures it).
+_LIMITED_EXEC = """
+import ctypes, os, resource, signal, sys
+limit, report, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+pid = os.fork()
+if pid == 0:
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: dies with this process
+    os.execv(command[0], command)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as file:
+    file.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
+"""Sets the limit, then runs the connector as its own child and writes the child's peak
+resident size to a file, then ends as the child did.
 
-Done in the child rather than with ``preexec_fn``, which is unsafe while the test process
-runs threads (the hostile server's).
+A child's peak resident size counts what its process held before ``exec``: forked from the
+test process (hundreds of MiB once dlt and Dagster are imported), it would start at the test
+process's size. Forked from this small launcher, it starts at the launcher's. The limit is
+set here rather than with ``preexec_fn``, which is unsafe while the test process runs
+threads (the hostile server's).
 """
 
 
@@ -249,7 +265,9 @@ def run_bounded(
     address_space: int = ADDRESS_SPACE_LIMIT,
 ) -> BoundedRun:
     """Run ``command`` (an executable and its arguments) to its end, or kill it at ``timeout``."""
-    wrapped = [sys.executable, "-c", _LIMITED_EXEC, str(address_space), *command]
+    with tempfile.NamedTemporaryFile(prefix="peak-rss-", delete=False) as report:
+        report_path = Path(report.name)
+    wrapped = [sys.executable, "-c", _LIMITED_EXEC, str(address_space), str(report_path), *command]
     with contextlib.ExitStack() as stack:
         source: IO[bytes] | int = (
             stack.enter_context(stdin.open("rb")) if stdin is not None else subprocess.DEVNULL
@@ -281,19 +299,21 @@ def run_bounded(
     watchdog = threading.Timer(timeout, kill)
     watchdog.start()
     try:
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status, _usage = os.wait4(process.pid, 0)
     finally:
         watchdog.cancel()
     seconds = time.monotonic() - started
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     for reader in readers:
         reader.join(timeout=10)
+    report_path_text = report_path.read_text() if report_path.exists() else ""
+    report_path.unlink(missing_ok=True)
     return BoundedRun(
         returncode=process.returncode,
         stdout=outputs.get("stdout", b"").decode("utf-8", "replace"),
         stderr=outputs.get("stderr", b"").decode("utf-8", "replace"),
         seconds=seconds,
-        max_rss=usage.ru_maxrss * 1024,  # Linux reports KiB
+        max_rss=int(report_path_text or 0) * 1024,  # Linux reports KiB
         timed_out=killed.is_set(),
     )
 

@@ -10,6 +10,7 @@ import math
 import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -229,9 +230,12 @@ def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
 
 
 def client_options(config: Mapping[str, Any]) -> dict[str, Any]:
-    """``OssitClient`` keyword arguments from connector settings (absent or null: default)."""
+    """``OssitClient`` keyword arguments from connector settings (absent or null: default).
+
+    singer-sdk reads a config file's decimals as ``Decimal``: a number setting is a float.
+    """
     return {
-        name: config[name]
+        name: float(config[name]) if isinstance(config[name], Decimal) else config[name]
         for name in CONNECTION_SETTINGS
         if name != "domain_key" and config.get(name) is not None
     }

@@ -104,3 +104,15 @@ def test_filter_masks_message_args_and_exception_text() -> None:
     text = logging.Formatter().format(record)  # the secret is in a frame's line too
     assert "s3cr3t" not in text
     assert "RuntimeError: boom ***" in text
+
+
+def test_decimal_settings_as_singer_sdk_reads_them_are_numbers() -> None:
+    """singer-sdk parses a config file's decimals as ``Decimal``: a rate window of 2.0 or a
+    timeout of 1.5 is a number, and the client gets it as a float."""
+    from decimal import Decimal
+
+    from ossit_client.settings import client_options, connection_setting_errors
+
+    config = {"domain_key": "k", "rate_window": Decimal("2.0"), "timeout": Decimal("1.5")}
+    assert connection_setting_errors(config) == []
+    assert client_options(config) == {"rate_window": 2.0, "timeout": 1.5}
