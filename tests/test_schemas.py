@@ -390,6 +390,10 @@ def test_every_list_of_kinds_is_the_declaration(doc: dict[str, Any], tmp_path: P
     paths = doc["paths"]
     for name, kind in kinds.items():
         assert "get" in paths[f"/v1/api{kind.path}"], name
+        listed = paths[f"/v1/api{kind.path}"]["get"]["parameters"]
+        parameters = [_resolve(doc, parameter)["name"] for parameter in listed]
+        declared = [*kind.filters, *ossit_schemas.LIST_FILTERS, "cursor"]
+        assert sorted(parameters) == sorted(declared), name
         if kind.batch_endpoint:
             assert "post" in paths[f"/v1/api{kind.batch_endpoint}"], name
         assert set(kind.natural_key) <= set(ossit_schemas.record_fields(name)), name
@@ -399,8 +403,8 @@ def test_every_list_of_kinds_is_the_declaration(doc: dict[str, Any], tmp_path: P
 def test_a_kind_declared_before_its_parent_is_refused() -> None:
     from ossit_schemas.kinds import Kind, _parents_first
 
-    child = Kind("points", "/points", ("name",), None, "statistics", "Points")
-    parent = Kind("statistics", "/statistics", ("name",), None, None, "Statistics")
+    child = Kind("points", "/points", ("name",), None, "statistics", (), "Points")
+    parent = Kind("statistics", "/statistics", ("name",), None, None, (), "Statistics")
     with pytest.raises(ValueError, match="declare its parent 'statistics' before it"):
         _parents_first({"points": child, "statistics": parent})
     assert _parents_first({"statistics": parent, "points": child}) == ("statistics", "points")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._base_client import BaseClient
-from .resources import RESOURCES, Intervals, Points, StatisticGroups, Statistics
+from .resources import RESOURCES, BatchWrites, Intervals, StatisticGroups, Statistics
 from .settings import ClientOptions, client_options, connection_setting_errors
 
 
@@ -30,7 +30,7 @@ class OssitClient(BaseClient):
     # One attribute per kind of ``ossit_schemas.KINDS`` (``resources.RESOURCES``), these typed.
     statistic_groups: StatisticGroups
     statistics: Statistics
-    points: Points
+    points: BatchWrites
     intervals: Intervals
 
     def __init__(self, domain_key: str, **options: Any) -> None:

@@ -42,7 +42,7 @@ from ossit_schemas.contract import (
     name_problem,
     parse_id,
 )
-from ossit_schemas.kinds import KINDS, RECORD_TYPES, Kind
+from ossit_schemas.kinds import KINDS, LIST_FILTERS, RECORD_TYPES, Kind
 
 __all__ = [
     "BATCH_SIZE_MAX",
@@ -53,6 +53,7 @@ __all__ = [
     "ID_PREFIXES",
     "INTERVAL_TYPES",
     "KINDS",
+    "LIST_FILTERS",
     "METADATA_MAX_DEPTH",
     "NAME_MAX_LENGTH",
     "NON_IDEMPOTENT_POINT_METHODS",

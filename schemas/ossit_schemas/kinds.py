@@ -28,9 +28,14 @@ class Kind:
     per item."""
     parent: str | None
     """The kind its records belong to, which a loader must apply first."""
+    filters: tuple[str, ...]
+    """Its list's own query filters, besides those every list takes (``LIST_FILTERS``)."""
     description: str
     """What a record is, for the docstrings of the classes made from this entry."""
 
+
+LIST_FILTERS = ("updated_since", "include_deleted", "limit")
+"""What every list takes besides its page's ``cursor``: changed since, tombstones, page size."""
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -41,6 +46,7 @@ KINDS: dict[str, Kind] = {
             natural_key=("name",),
             batch_endpoint=None,
             parent=None,
+            filters=(),
             description="Statistic groups",
         ),
         Kind(
@@ -49,6 +55,7 @@ KINDS: dict[str, Kind] = {
             natural_key=("group", "name"),
             batch_endpoint=None,
             parent="statistic_groups",
+            filters=("group",),
             description="Statistics with their latest value",
         ),
         Kind(
@@ -57,6 +64,7 @@ KINDS: dict[str, Kind] = {
             natural_key=("group", "statistic", "reference_date"),
             batch_endpoint="/points/batch",
             parent="statistics",
+            filters=("group", "statistic", "from_date", "to_date"),
             description="Series points of the whole domain, never one list per statistic",
         ),
         Kind(
@@ -65,6 +73,7 @@ KINDS: dict[str, Kind] = {
             natural_key=("external_id",),
             batch_endpoint="/intervals/batch",
             parent="statistic_groups",
+            filters=("group", "type"),
             description="Intervals: runs, batches, states and custom spans",
         ),
     )

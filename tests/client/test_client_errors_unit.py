@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ossit_client as oc
 import pytest
 from ossit_client._exceptions import make_status_error
@@ -91,3 +93,21 @@ def test_from_config_takes_the_connector_settings_and_defaults() -> None:
         oc.OssitClient.from_config(
             {"domain_key": "dk_refused_before_use", "base_url": "http://example.com"}
         )
+
+
+def test_a_list_filter_is_one_the_kind_declares(tmp_path: Path) -> None:
+    """A list's filters come from its kind's declaration: a misspelled one is refused before
+    any request (nothing listens at port 9), and the declared ones are sent as given."""
+    with oc.OssitClient("k" * 32, base_url="http://127.0.0.1:9", state_dir=tmp_path) as client:
+        with pytest.raises(TypeError, match=r"points\.list\(\) takes no filter grup, limt"):
+            client.points.list(grup="g", limt=1)
+        with pytest.raises(TypeError, match=r"statistic_groups\.list\(\) takes no filter group"):
+            client.statistic_groups.list(group="g")
+        listed = client.intervals.list(group="g", type="run", updated_since="2026-01-01")
+        assert listed._params == {
+            "group": "g",
+            "type": "run",
+            "updated_since": "2026-01-01",
+            "include_deleted": False,
+            "limit": 1000,
+        }

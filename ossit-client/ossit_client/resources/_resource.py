@@ -1,46 +1,39 @@
-"""The bases of every resource: a handle on the client, and what is the same for every kind.
+"""The bases of every resource: a kind's list and batch write, made from its declaration.
 
-Each kind of record (``ossit_schemas.KINDS``) is a resource whose list and batch write
-are made from its declaration; a module of its own adds only what is particular to it
-(its list's filters as keywords, its one-object calls).
+Each kind of record (``ossit_schemas.KINDS``) is a resource; a module of its own adds only
+its one-object calls.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ossit_schemas import Kind
+from ossit_schemas import LIST_FILTERS, PAGE_SIZE_MAX, Kind
 
 if TYPE_CHECKING:
     from .._base_client import BaseClient
     from .._pagination import Paginator
 
 
-class Resource:
-    """Holds the client; subclasses are declarations of paths and parameters."""
+class KindResource:
+    """One kind of record: a handle on the client, and its list at ``kind.path``."""
+
+    kind: ClassVar[Kind]
 
     def __init__(self, client: BaseClient) -> None:
         self._client = client
 
-
-class KindResource(Resource):
-    """One kind of record: its list, at ``kind.path``."""
-
-    kind: ClassVar[Kind]
-
-    def _list(self, params: Mapping[str, Any]) -> Paginator:
-        """Every record of the kind (filtered as given), oldest change first."""
-        return self._client.paginate(self.kind.path, params)
-
-
-class Listing(KindResource):
-    """A kind without a module of its own: its list takes the API's filters as keywords."""
-
     def list(self, **filters: Any) -> Paginator:
-        """Every record (filtered as given, e.g. ``updated_since``), oldest change first."""
-        return self._list(filters)
+        """Every record, oldest change first, filtered by the kind's ``filters`` and
+        ``LIST_FILTERS`` (default: no tombstones, full pages); a filter the list does not
+        take is a TypeError before any request, as a misspelled keyword would be."""
+        names = (*self.kind.filters, *LIST_FILTERS)
+        if unknown := sorted(filters.keys() - set(names)):
+            raise TypeError(f"{self.kind.name}.list() takes no filter {', '.join(unknown)}")
+        filters = {"include_deleted": False, "limit": PAGE_SIZE_MAX, **filters}
+        return self._client.paginate(self.kind.path, {name: filters.get(name) for name in names})
 
 
 class BatchWrites(KindResource):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ossit_schemas import KINDS, PAGE_SIZE_MAX
+from ossit_schemas import KINDS
 
-from .._pagination import Paginator
 from ._resource import BatchWrites
 
 _ONE = "/intervals/{id}"
@@ -17,25 +16,6 @@ class Intervals(BatchWrites):
     ``external_id``)."""
 
     kind = KINDS["intervals"]
-
-    def list(
-        self,
-        *,
-        group: str | None = None,
-        type: str | None = None,
-        updated_since: str | None = None,
-        include_deleted: bool = False,
-        limit: int = PAGE_SIZE_MAX,
-    ) -> Paginator:
-        """Every interval (filtered as given), oldest change first."""
-        params = {
-            "group": group,
-            "type": type,
-            "updated_since": updated_since,
-            "include_deleted": include_deleted,
-            "limit": limit,
-        }
-        return self._list(params)
 
     def get(self, id: str) -> dict[str, Any]:
         """One interval."""

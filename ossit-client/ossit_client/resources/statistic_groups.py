@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ossit_schemas import KINDS, PAGE_SIZE_MAX
+from ossit_schemas import KINDS
 
-from .._pagination import Paginator
 from ._resource import KindResource, present
 
 _ONE = "/statistic-groups/{group}"
@@ -16,21 +15,6 @@ class StatisticGroups(KindResource):
     """List, read, create, update and delete statistic groups (``group`` is a name or an id)."""
 
     kind = KINDS["statistic_groups"]
-
-    def list(
-        self,
-        *,
-        updated_since: str | None = None,
-        include_deleted: bool = False,
-        limit: int = PAGE_SIZE_MAX,
-    ) -> Paginator:
-        """Every group, oldest change first."""
-        params = {
-            "updated_since": updated_since,
-            "include_deleted": include_deleted,
-            "limit": limit,
-        }
-        return self._list(params)
 
     def get(self, group: str) -> dict[str, Any]:
         """One group."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ossit_schemas import KINDS, PAGE_SIZE_MAX
+from ossit_schemas import KINDS
 
-from .._pagination import Paginator
 from ._resource import KindResource, present
 
 _ONE = "/statistics/{group}/{statistic}"
@@ -16,23 +15,6 @@ class Statistics(KindResource):
     """Statistics of groups, their latest value, and one day's value at a time."""
 
     kind = KINDS["statistics"]
-
-    def list(
-        self,
-        *,
-        group: str | None = None,
-        updated_since: str | None = None,
-        include_deleted: bool = False,
-        limit: int = PAGE_SIZE_MAX,
-    ) -> Paginator:
-        """Every statistic (of one group if given), oldest change first."""
-        params = {
-            "group": group,
-            "updated_since": updated_since,
-            "include_deleted": include_deleted,
-            "limit": limit,
-        }
-        return self._list(params)
 
     def get(self, group: str, name: str) -> dict[str, Any]:
         """One statistic with its latest value."""
