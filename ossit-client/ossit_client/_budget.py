@@ -60,7 +60,6 @@ class BudgetStore(Protocol):
 
     def update(self, change: Callable[[Ledger, int], T]) -> T:
         """``change(ledger, now_ms)`` atomically, on the store's clock (machines agree)."""
-        ...
 
     def close(self) -> None: ...
 
@@ -77,10 +76,9 @@ class ServerCount(NamedTuple):
 
 
 class PauseRefused(Exception):
-    """A turn would wait for a pause longer than ``max_pause``; the caller fails the call."""
+    """A turn would wait ``seconds`` for a pause longer than ``max_pause``: the call fails."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"paused for {seconds:.1f} s more")
         self.seconds = seconds
 
 
@@ -219,20 +217,16 @@ class Budget:
         return ("granted" if wait == 0 else "spent"), min(wait, self.interval_ms), lost
 
     def _report_loss(self, how: str) -> None:
-        if how == "rebuilt" and self._seen is not None:
-            logger.warning(
-                "the shared request budget at %s lost its data (restarted, flushed or "
-                "deleted): rebuilt from the API's last count (%d requests in its window)",
-                self._store.where,
-                self._seen.requests,
-            )
+        seen = self._seen
+        if how == "rebuilt" and seen is not None:
+            how = f"rebuilt from the API's last count ({seen.requests} requests in its window)"
         else:
-            logger.warning(
-                "the shared request budget at %s lost its data (restarted, flushed or "
-                "deleted) and no answer of the last window says what the API counted: the "
-                "current window counts as spent",
-                self._store.where,
-            )
+            how = "no answer of the last window gave the API's count: the window counts as spent"
+        logger.warning(
+            "the shared request budget at %s lost its data (restarted, flushed or deleted): %s",
+            self._store.where,
+            how,
+        )
 
     def settle(self, token: str, headers: Mapping[str, str] | None) -> None:
         """The attempt of ``token`` is over: count it from now, and tighten the log to the
