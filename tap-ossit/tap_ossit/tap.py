@@ -10,28 +10,19 @@ rate limits; what each stream cost is logged as METRIC lines (`tap_ossit.metrics
 
 from __future__ import annotations
 
-import sys
 import typing as t
 import weakref
-from functools import cached_property
+from functools import cached_property, partial
 
-from ossit_client import OssitClient, mask_log_handlers
+from ossit_client import OssitClient
 from ossit_client.settings import (
     connection_setting_errors,
     masked_setting_errors,
     settings_schema,
 )
 from ossit_schemas import RECORD_TYPES
-from ossit_sync.failure import describe, fail
-from ossit_sync.files import InputFileError, check_json_arguments
+from ossit_sync.command import run_command, start_command
 from ossit_sync.reading.settings import READ_SETTINGS, read_setting_errors
-from ossit_sync.stopping import (
-    Stopped,
-    broken_pipe,
-    discard_output,
-    finished,
-    stop_on_signals,
-)
 from singer_sdk import Stream
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
@@ -80,7 +71,6 @@ INPUT_FILES = {"--config": "config", "--state": "state", "--catalog": "catalog"}
 STOPPED = "tap-ossit stopped"
 """How the last line of a failed run starts."""
 
-READER_GONE = "its standard output was closed before the end of the run (broken pipe)"
 RESUME = "the last STATE it wrote is safe to resume from"
 
 
@@ -128,19 +118,15 @@ class TapOssit(SdkTap):
         (``ossit_sync.stopping``), and a reader of standard output that goes away
         stops it too: both are failures, for the run did not read everything.
         """
-        try:
-            stop_on_signals()
-            super().invoke(*args, **kwargs)
-            finished()
-        except ConfigValidationError as exc:
-            fail(cls.logger, STOPPED, exc, "invalid setting: " + "; ".join(exc.errors))
-        except Stopped as exc:
-            fail(cls.logger, STOPPED, exc, f"{exc.signal_name} received; {RESUME}")
-        except Exception as exc:
-            if not broken_pipe(exc):
-                fail(cls.logger, STOPPED, exc, describe(exc))
-            discard_output()
-            fail(cls.logger, STOPPED, exc, READER_GONE)
+        run_command(
+            partial(super().invoke, *args, **kwargs),
+            cls.logger,
+            STOPPED,
+            stopped=lambda stop: f"{stop.signal_name} received; {RESUME}",
+            explained={
+                ConfigValidationError: lambda exc: "invalid setting: " + "; ".join(exc.errors)
+            },
+        )
 
     def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
         """The SDK's setup; then, unless told not to, what JSON Schema cannot check.
@@ -203,10 +189,4 @@ class TapOssit(SdkTap):
 def main() -> None:
     """The ``tap-ossit`` command: the SDK's, its JSON files checked first (a file that is
     not JSON would end in the SDK's traceback, not in a line naming it)."""
-    try:
-        check_json_arguments(sys.argv[1:], INPUT_FILES)
-    except InputFileError as exc:
-        fail(TapOssit.logger, STOPPED, exc, str(exc))
-    command = TapOssit.cli  # the SDK installs its log handlers here
-    mask_log_handlers()  # ours now: secrets masked in every record they print
-    command()
+    start_command(lambda: TapOssit.cli, INPUT_FILES, TapOssit.logger, STOPPED)

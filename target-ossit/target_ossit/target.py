@@ -9,27 +9,19 @@ how a run ends; every use of singer-sdk internals is in ``_sdk``.
 from __future__ import annotations
 
 import sys
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
-from ossit_client import OssitClient, mask_log_handlers
+from ossit_client import OssitClient
 from ossit_client.settings import (
     connection_setting_errors,
     masked_setting_errors,
     settings_schema,
 )
-from ossit_sync.failure import describe, fail
-from ossit_sync.files import InputFileError, check_json_arguments
+from ossit_sync.command import run_command, start_command
 from ossit_sync.loading import BatchLoader, held_back_error
 from ossit_sync.loading.sender import SWITCH_INTERVAL_S
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
-from ossit_sync.stopping import (
-    Stopped,
-    broken_pipe,
-    discard_output,
-    finished,
-    stop_on_signals,
-)
 from singer_sdk.exceptions import ConfigValidationError
 
 from target_ossit._sdk import SdkTarget
@@ -87,25 +79,21 @@ class TargetOssit(SdkTarget):
         """Run the target; any failure ends in one readable line and a non-zero exit.
 
         The traceback is only logged at DEBUG level (``TARGET_OSSIT_LOGLEVEL=debug`` or
-        ``LOGLEVEL=debug``); see ``ossit_sync.failure``. SIGTERM and SIGINT end the
+        ``LOGLEVEL=debug``); see ``ossit_sync.command``. SIGTERM and SIGINT end the
         input between two lines (``reader``); a second one, or one while the end of
         the input is being sent, stops the run at once. Either is a failure: the input
         was not all loaded.
         """
-        try:
-            stop_on_signals()
-            sys.setswitchinterval(SWITCH_INTERVAL_S)  # the process is the command line's
-            super().invoke(*args, **kwargs)
-            finished()
-        except ConfigValidationError as exc:
-            fail(cls.logger, FAILED, exc, "invalid configuration: " + "; ".join(exc.errors))
-        except Stopped as exc:
-            fail(cls.logger, FAILED, exc, f"{exc} before the end of the input; {RESUME}")
-        except Exception as exc:
-            if not broken_pipe(exc):
-                fail(cls.logger, FAILED, exc, describe(exc))
-            discard_output()
-            fail(cls.logger, FAILED, exc, READER_GONE)
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # the process is the command line's
+        run_command(
+            partial(super().invoke, *args, **kwargs),
+            cls.logger,
+            FAILED,
+            stopped=lambda stop: f"{stop} before the end of the input; {RESUME}",
+            explained={
+                ConfigValidationError: lambda exc: "invalid configuration: " + "; ".join(exc.errors)
+            },
+        )
 
     @cached_property
     def batch_size(self) -> int:
@@ -148,7 +136,6 @@ FAILED = "target-ossit failed"
 """How the last line of a failed run starts."""
 
 RESUME = "what the last state passed on covers is loaded: resume from that state"
-READER_GONE = "its standard output was closed before the end of the run (broken pipe)"
 
 
 class StoppedEarly(Exception):
@@ -162,13 +149,7 @@ class SettingsError(Exception):
 def main() -> None:
     """The ``target-ossit`` command: the SDK's, its config file checked first (a file that
     is not JSON would end in the SDK's traceback, not in a line naming it)."""
-    try:
-        check_json_arguments(sys.argv[1:], {"--config": "config"})
-    except InputFileError as exc:
-        fail(TargetOssit.logger, FAILED, exc, str(exc))
-    command = TargetOssit.cli  # the SDK installs its log handlers here
-    mask_log_handlers()  # ours now: secrets masked in every record they print
-    command()
+    start_command(lambda: TargetOssit.cli, {"--config": "config"}, TargetOssit.logger, FAILED)
 
 
 if __name__ == "__main__":
