@@ -33,7 +33,7 @@ from dlt.common.destination.exceptions import (
     DestinationTransientException,
 )
 from dlt.common.schema import TTableSchema
-from dlt.common.typing import TDataItems, TSecretStrValue
+from dlt.common.typing import TDataItems
 from ossit_client import (
     APIConnectionError,
     APITimeoutError,
@@ -41,13 +41,12 @@ from ossit_client import (
     OssitClient,
     RateLimitError,
 )
-from ossit_client.settings import CONNECTION_SETTINGS
 from ossit_sync.loading import BatchLoader, InputError
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
 from ossit_sync.reading import api_timestamp
 
 from ossit_dlt import _dlt
-from ossit_dlt.settings import check_parameters, checked
+from ossit_dlt.settings import checked, with_settings
 
 logger = logging.getLogger(__name__)
 
@@ -78,37 +77,14 @@ RETRYABLE = (RateLimitError, InternalServerError, APIConnectionError, APITimeout
     skip_dlt_columns_and_tables=True,
     loader_parallelism_strategy="sequential",
 )
-def ossit_destination(
-    items: TDataItems,
-    table: TTableSchema,
-    /,
-    domain_key: TSecretStrValue = dlt.secrets.value,
-    base_url: str | None = None,
-    max_requests_per_hour: int | None = None,
-    rate_window: float | None = None,
-    budget_url: TSecretStrValue | None = None,
-    user_agent: str | None = None,
-    timeout: float | None = None,
-    answer_timeout: float | None = None,
-    max_retries: int | None = None,
-    max_retry_wait: float | None = None,
-    max_answer_bytes: int | None = None,
-    api_batch_size: int | None = None,
-    kinds: dict[str, str] | None = None,
-    process_deletes: bool | None = None,
-) -> None:
+@with_settings(DESTINATION_SETTINGS)
+def ossit_destination(items: TDataItems, table: TTableSchema, /, **settings: Any) -> None:
     """Load one load job's file (``items`` is its path) into the Ossit domain of the key."""
-    given = {name: value for name, value in locals().items() if name not in ("items", "table")}
-    config = checked("ossit_destination", given, DESTINATION_SETTINGS)
+    config = checked("ossit_destination", settings, DESTINATION_SETTINGS)
     options = LoadOptions.from_config(
         {**config, "batch_size": config.get("api_batch_size"), "stream_kinds": config.get("kinds")}
     )
     load_job(str(items), options, config)
-
-
-check_parameters(
-    ossit_destination, {**CONNECTION_SETTINGS, **DESTINATION_SETTINGS}, besides=("items", "table")
-)
 
 
 def load_job(path: str, options: LoadOptions, config: dict[str, Any]) -> None:

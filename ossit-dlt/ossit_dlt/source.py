@@ -21,17 +21,15 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dlt
-from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
 from ossit_client import OssitClient
-from ossit_client.settings import CONNECTION_SETTINGS
 from ossit_schemas import RECORD_TYPES
 from ossit_sync.reading import ForeignStateError, KindReader, ReadOptions
 from ossit_sync.reading.settings import READ_SETTINGS, read_setting_errors
 from ossit_sync.reading.stream_state import StreamState
 
 from ossit_dlt.columns import columns_of
-from ossit_dlt.settings import SettingsError, check_parameters, checked
+from ossit_dlt.settings import SettingsError, checked, with_settings
 
 SECTION = "ossit"
 """Where dlt looks for the settings: ``sources.ossit.<setting>``, ``SOURCES__OSSIT__<SETTING>``."""
@@ -43,30 +41,15 @@ RESET_HINT = (
 
 
 @dlt.source(name=SECTION, section=SECTION, max_table_nesting=0)
-def ossit_source(
-    domain_key: TSecretStrValue = dlt.secrets.value,
-    base_url: str | None = None,
-    max_requests_per_hour: int | None = None,
-    rate_window: float | None = None,
-    budget_url: TSecretStrValue | None = None,
-    user_agent: str | None = None,
-    timeout: float | None = None,
-    answer_timeout: float | None = None,
-    max_retries: int | None = None,
-    max_retry_wait: float | None = None,
-    max_answer_bytes: int | None = None,
-    start_date: str | None = None,
-    groups: list[str] | None = None,
-    page_size: int | None = None,
-    include_deleted: bool | None = None,
-) -> list[DltResource]:
+@with_settings(READ_SETTINGS)
+def ossit_source(**settings: Any) -> list[DltResource]:
     """Statistic groups, statistics, series points and intervals of one Ossit domain.
 
     The settings are tap-ossit's (``README.md``'s Configuration): the connection settings,
     then ``start_date``, ``groups``, ``page_size`` and ``include_deleted`` (tombstones,
     rows with ``deleted_at`` set, are included unless it is false).
     """
-    config = checked("ossit_source", locals(), READ_SETTINGS, read_setting_errors)
+    config = checked("ossit_source", settings, READ_SETTINGS, read_setting_errors)
     options = ReadOptions.from_config(config)
     return [
         dlt.resource(
@@ -78,9 +61,6 @@ def ossit_source(
         )
         for kind in RECORD_TYPES
     ]
-
-
-check_parameters(ossit_source, {**CONNECTION_SETTINGS, **READ_SETTINGS})
 
 
 def _pages(kind: str, config: Mapping[str, Any], options: ReadOptions) -> Iterator[list[Any]]:
