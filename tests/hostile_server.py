@@ -30,7 +30,7 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -487,3 +487,94 @@ FAST_SETTINGS: dict[str, Any] = {
     "max_retry_wait": 5,
     "max_answer_bytes": MiB,
 }
+
+#: A misbehaviour: its handler, and the words the connector's last line must say.
+Misbehaviour = tuple[Handler, list[str]]
+
+
+def misbehaviours(good: bytes) -> dict[str, Misbehaviour]:
+    """What any call a connector makes may meet, by case; ``good``: a good answer's body."""
+    waits = {
+        f"retry-after-{name}-on-{status}": (
+            answer_with(status, ERROR_BODY, {"Retry-After": after}),
+            [str(status)],
+        )
+        for name, after in (("999999", "999999"), ("2099", IN_2099))
+        for status in (429, 503)
+    }
+    return {
+        "empty-body": (answer_with(200, b""), ["empty"]),
+        "not-json": (answer_with(200, b"<html>oops</html>"), ["not JSON"]),
+        "not-an-object": (answer_with(200, b"[1, 2, 3]"), ["not a JSON object"]),
+        "no-data": (answer_with(200, {"next_cursor": None}), ["no `data`"]),
+        "data-not-a-list": (
+            answer_with(200, {"data": {}, "next_cursor": None}),
+            ["`data` is an object"],
+        ),
+        "drip": (drip(good), ["answer_timeout"]),
+        "gzip-bomb-small-cap": (bomb(GiB), ["max_answer_bytes"]),
+        **waits,
+        "500-forever": (answer_with(500, ERROR_BODY), ["500"]),
+        "closed-mid-answer": (closed_mid_answer(good), ["connection"]),
+    }
+
+
+#: Each case's run, and the server it ran against.
+Finished = dict[str, tuple[BoundedRun, HostileServer]]
+
+
+def run_connector(
+    executable: Path,
+    server: HostileServer,
+    workdir: Path,
+    settings: Mapping[str, Any],
+    stdin: Path | None = None,
+) -> BoundedRun:
+    """One real run of ``executable`` against ``server``, with its own config file and budget
+    directory: the hostile key, ``FAST_SETTINGS``, then ``settings`` (None: left unset)."""
+    config = {"domain_key": HOSTILE_KEY, "base_url": server.base_url, **FAST_SETTINGS, **settings}
+    own_variables = executable.name.upper().replace("-", "_") + "_"  # TAP_OSSIT_...
+    path = workdir / "config.json"
+    path.write_text(json.dumps({k: v for k, v in config.items() if v is not None}))
+    return run_bounded(
+        [str(executable), "--config", str(path)],
+        env=connector_env(workdir / "ossit-state", own_variables),
+        stdin=stdin,
+        timeout=BOUND_SECONDS,
+    )
+
+
+@contextlib.contextmanager
+def finished_runs(
+    jobs: Mapping[str, tuple[HostileServer, Callable[[], BoundedRun]]], first: Collection[str]
+) -> Iterator[Finished]:
+    """Every job run in parallel (``run_in_parallel``), by case with its server; every server
+    stopped at the end."""
+    try:
+        runs = run_in_parallel(
+            {case: job for case, (_, job) in jobs.items()}, PARALLEL_RUNS, first=first
+        )
+        yield {case: (runs[case], server) for case, (server, _) in jobs.items()}
+    finally:
+        for server, _ in jobs.values():
+            server.stop()
+
+
+def assert_bounded_and_quiet(run: BoundedRun, server: HostileServer, max_rss: int) -> None:
+    """Ended within its bounds; the key was sent to the server and never printed."""
+    assert not run.timed_out, run.describe()  # killed at BOUND_SECONDS otherwise
+    assert run.max_rss < max_rss, run.describe()
+    seen = server.seen()
+    assert seen, f"the connector made no request: {run.describe()}"
+    assert seen[0].headers.get("authorization") == f"Bearer {HOSTILE_KEY}"
+    assert_key_not_in(run.stdout + run.stderr)
+
+
+def assert_ended_in_one_line(run: BoundedRun, headline: str, *words: str) -> None:
+    """Exit 1, no traceback; the last line is one readable ``headline: ...`` naming ``words``."""
+    assert run.returncode == 1, run.describe()
+    assert "Traceback" not in run.stderr, run.describe()
+    line = run.last_line
+    assert f"{headline}:" in line, run.describe()
+    for word in words:
+        assert word in line, line

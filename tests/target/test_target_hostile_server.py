@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,29 +28,23 @@ from typing import Any
 import ossit_schemas
 import pytest
 from hostile_server import (
-    BOUND_SECONDS,
     DEFAULT_CAP,
-    ERROR_BODY,
-    FAST_SETTINGS,
-    HOSTILE_KEY,
-    IN_2099,
-    PARALLEL_RUNS,
     SMALL_RSS,
     BoundedRun,
     Exchange,
-    GiB,
+    Finished,
     Handler,
     HostileServer,
+    Misbehaviour,
     answer_with,
-    assert_key_not_in,
+    assert_bounded_and_quiet,
+    assert_ended_in_one_line,
     bomb,
-    closed_mid_answer,
-    connector_env,
-    drip,
+    finished_runs,
+    misbehaviours,
     not_advancing,
     repeating_cursor,
-    run_bounded,
-    run_in_parallel,
+    run_connector,
     selected_cases,
 )
 
@@ -186,50 +180,26 @@ GOOD_BODY = json.dumps({"data": [], "next_cursor": None}).encode()
 OTHER = {**GROUP, "id": "grp_2", "name": "other"}
 
 
-#: Misbehaviours of either call: (handler, settings over ``FAST_SETTINGS``, words of the line).
-BOTH_CALLS: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
-    "empty-body": (answer_with(200, b""), {}, ["empty"]),
-    "not-json": (answer_with(200, b"<html>oops</html>"), {}, ["not JSON"]),
-    "no-data": (answer_with(200, {"next_cursor": None}), {}, ["no `data`"]),
-    "data-not-a-list": (answer_with(200, {"data": {}, "next_cursor": None}), {}, ["`data` is"]),
-    "drip": (drip(GOOD_BODY), {}, ["answer_timeout"]),
-    "gzip-bomb-small-cap": (bomb(GiB), {}, ["max_answer_bytes"]),
-    "retry-after-999999-on-429": (
-        answer_with(429, ERROR_BODY, {"Retry-After": "999999"}),
-        {},
-        ["429"],
-    ),
-    "retry-after-2099-on-503": (
-        answer_with(503, ERROR_BODY, {"Retry-After": IN_2099}),
-        {},
-        ["503"],
-    ),
-    "500-forever": (answer_with(500, ERROR_BODY), {}, ["500"]),
-    "closed-mid-answer": (closed_mid_answer(GOOD_BODY), {}, ["connection"]),
-}
-
 #: Misbehaviours only a list can show.
-LIST_ONLY: dict[str, tuple[Handler, dict[str, Any], list[str]]] = {
+LIST_ONLY: dict[str, Misbehaviour] = {
     "repeating-cursor": (
         repeating_cursor(OTHER, {**OTHER, "updated_at": "2026-01-01T00:00:01.000000Z"}),
-        {},
         ["repeats"],
     ),
-    "not-advancing": (not_advancing([OTHER]), {}, ["does not advance"]),
+    "not-advancing": (not_advancing([OTHER]), ["does not advance"]),
     "record-without-updated_at": (
         answer_with(200, {"data": [{"id": "grp_2", "name": "other"}], "next_cursor": None}),
-        {},
         ["updated_at"],
     ),
-    "gzip-bomb-default-cap": (
-        bomb(2 * DEFAULT_CAP),
-        {"max_answer_bytes": None, "answer_timeout": 20},
-        ["max_answer_bytes", str(DEFAULT_CAP)],
-    ),
+    "gzip-bomb-default-cap": (bomb(2 * DEFAULT_CAP), ["max_answer_bytes", str(DEFAULT_CAP)]),
 }
 
+BOTH_CALLS = misbehaviours(GOOD_BODY)
 LIST_CASES = {f"list-{name}": case for name, case in {**BOTH_CALLS, **LIST_ONLY}.items()}
 BATCH_CASES = {f"batch-{name}": case for name, case in BOTH_CALLS.items()}
+
+#: The settings over ``FAST_SETTINGS`` of the cases that need their own.
+SETTINGS = {"list-gzip-bomb-default-cap": {"max_answer_bytes": None, "answer_timeout": 20}}
 
 
 # -- every run of this module, made at once ---------------------------------------------------
@@ -237,35 +207,23 @@ BATCH_CASES = {f"batch-{name}": case for name, case in BOTH_CALLS.items()}
 #: Runs that wait the longest (drips, a bomb at the default cap).
 LONG_RUNS = {"list-drip", "batch-drip", "list-gzip-bomb-default-cap"}
 
-Finished = dict[str, tuple[BoundedRun, HostileServer]]
-
 
 def run_target(
-    server: HostileServer, workdir: Path, messages: list[dict[str, Any]], **settings: Any
+    server: HostileServer, workdir: Path, messages: list[dict[str, Any]], settings: dict[str, Any]
 ) -> BoundedRun:
     """One real `target-ossit` load of ``messages`` into ``server``; its own config and budget."""
-    config = {"domain_key": HOSTILE_KEY, "base_url": server.base_url, **FAST_SETTINGS}
-    config.update(settings)
-    path = workdir / "target-config.json"
-    path.write_text(json.dumps({k: v for k, v in config.items() if v is not None}))
     source = workdir / "input.singer"
     source.write_text("".join(json.dumps(message) + "\n" for message in messages))
-    return run_bounded(
-        [str(TARGET_EXECUTABLE), "--config", str(path)],
-        env=connector_env(workdir / "ossit-state", "TARGET_OSSIT_"),
-        stdin=source,
-        timeout=BOUND_SECONDS,
-    )
+    return run_connector(TARGET_EXECUTABLE, server, workdir, settings, stdin=source)
 
 
-def _job(case: str, workdir: Path) -> tuple[HostileServer, partial[BoundedRun]]:
+def _job(case: str, workdir: Path) -> tuple[HostileServer, Callable[[], BoundedRun]]:
+    settings = SETTINGS.get(case, {})
     if case in LIST_CASES:
-        bad, settings, _ = LIST_CASES[case]
-        server = HostileServer(on_group_list(bad))
-        return server, partial(run_target, server, workdir, GROUP_INPUT, **settings)
-    bad, settings, _ = BATCH_CASES[case]
-    server = HostileServer(on_second_batch(bad))
-    return server, partial(run_target, server, workdir, POINTS_INPUT, **settings)
+        server = HostileServer(on_group_list(LIST_CASES[case][0]))
+        return server, partial(run_target, server, workdir, GROUP_INPUT, settings)
+    server = HostileServer(on_second_batch(BATCH_CASES[case][0]))
+    return server, partial(run_target, server, workdir, POINTS_INPUT, settings)
 
 
 @pytest.fixture(scope="module")
@@ -274,14 +232,8 @@ def finished(
 ) -> Iterator[Finished]:
     """The selected runs of this module, made in parallel: (the run, its server) by case."""
     jobs = {case: _job(case, tmp_path_factory.mktemp(case)) for case in selected_cases(request)}
-    try:
-        runs = run_in_parallel(
-            {case: job for case, (_, job) in jobs.items()}, PARALLEL_RUNS, first=LONG_RUNS
-        )
-        yield {case: (runs[case], server) for case, (server, _) in jobs.items()}
-    finally:
-        for server, _ in jobs.values():
-            server.stop()
+    with finished_runs(jobs, first=LONG_RUNS) as runs:
+        yield runs
 
 
 # -- what every run must show -----------------------------------------------------------------
@@ -296,23 +248,13 @@ def assert_failed_cleanly(
     run: BoundedRun, server: HostileServer, max_rss: int, *words: str
 ) -> None:
     """Bounded, the key sent and never printed; exit 1, one readable last line naming ``words``."""
-    assert not run.timed_out, run.describe()
-    assert run.max_rss < max_rss, run.describe()
-    seen = server.seen()
-    assert seen, f"the target made no request: {run.describe()}"
-    assert seen[0].headers.get("authorization") == f"Bearer {HOSTILE_KEY}"
-    assert_key_not_in(run.stdout + run.stderr)
-    assert run.returncode == 1, run.describe()
-    assert "Traceback" not in run.stderr, run.describe()
-    line = run.last_line
-    assert "target-ossit failed:" in line, run.describe()
-    for word in words:
-        assert word in line, line
+    assert_bounded_and_quiet(run, server, max_rss)
+    assert_ended_in_one_line(run, "target-ossit failed", *words)
 
 
-def rss_bound(settings: dict[str, Any]) -> int:
+def rss_bound(case: str) -> int:
     """The peak resident size a run may reach: the interpreter, plus the answer cap if large."""
-    return SMALL_RSS + (DEFAULT_CAP if "max_answer_bytes" in settings else 0)
+    return SMALL_RSS + (DEFAULT_CAP if "max_answer_bytes" in SETTINGS.get(case, {}) else 0)
 
 
 # -- the cases ------------------------------------------------------------------------------
@@ -323,12 +265,12 @@ def test_a_misbehaving_destination_list_fails_the_load_in_one_line(
     case: str, finished: Finished
 ) -> None:
     run, server = finished[case]
-    _, settings, words = LIST_CASES[case]
+    _, words = LIST_CASES[case]
 
     assert_failed_cleanly(
         run,
         server,
-        rss_bound(settings),
+        rss_bound(case),
         GROUPS,
         "stream 'statistic_groups'",
         f"input line {GROUP_LINE}",
@@ -343,12 +285,12 @@ def test_a_misbehaving_batch_write_fails_the_load_in_one_line(
     case: str, finished: Finished
 ) -> None:
     run, server = finished[case]
-    _, settings, words = BATCH_CASES[case]
+    _, words = BATCH_CASES[case]
 
     assert_failed_cleanly(
         run,
         server,
-        rss_bound(settings),
+        rss_bound(case),
         POINTS_BATCH,
         "stream 'points'",
         "input lines 4 to 5",
