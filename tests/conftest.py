@@ -3,6 +3,7 @@
 - ``sandbox``: one server with default flags for the whole session.
 - ``domain_key``: a fresh, empty domain on ``sandbox`` for each test.
 - ``sandbox_factory``: start servers with custom flags; each is stopped at test end.
+- ``open_client``: API clients of any domain, quick to retry; each is closed at test end.
 - ``hostile``: start misbehaving servers (``tests/hostile_server.py``); stopped at test end.
 - ``_client_state_in_tmp`` (automatic): every client budget file of the run, in-process or in a
   subprocess (tap, target, meltano), lives in a temporary folder, never in the user's cache.
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 from hostile_server import Handler, HostileServer
+from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
 
 _domains = itertools.count(1)
@@ -58,6 +60,21 @@ def sandbox_factory(tmp_path: Path) -> Iterator[Callable[..., SandboxServer]]:
     yield start
     for server in reversed(servers):
         server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def open_client() -> Iterator[Callable[[str, str], OssitClient]]:
+    """``open_client(base_url, key)``: a client of any domain (retries after 0.05 s, at most
+    0.5 s); every one is closed at test end."""
+    clients: list[OssitClient] = []
+
+    def open_one(base_url: str, key: str) -> OssitClient:
+        clients.append(OssitClient(key, base_url=base_url, backoff_base=0.05, backoff_max=0.5))
+        return clients[-1]
+
+    yield open_one
+    for client in clients:
+        client.close()
 
 
 # -- a misbehaving server, for the client, tap and target tests -----------------------------

@@ -6,27 +6,15 @@ Airbyte connectors apply them (the Singer side: tests/target/test_target_identit
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from airbyte_runs import Files, Run, configured_catalog, run_connector
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
 
-
-@pytest.fixture
-def files(tmp_path: Path) -> Files:
-    return Files(tmp_path)
-
-
-@pytest.fixture
-def clients() -> Iterator[list[OssitClient]]:
-    made: list[OssitClient] = []
-    yield made
-    for client in made:
-        client.close()
+OpenClient = Callable[[str, str], OssitClient]
+"""The ``open_client`` fixture (tests/conftest.py)."""
 
 
 def _copy(files: Files, source: tuple[str, str], destination: tuple[str, str]) -> Run:
@@ -49,11 +37,6 @@ def _copy(files: Files, source: tuple[str, str], destination: tuple[str, str]) -
     return write
 
 
-def _domain(url: str, key: str, clients: list[OssitClient]) -> OssitClient:
-    clients.append(OssitClient(key, base_url=url, backoff_base=0.05, backoff_max=0.5))
-    return clients[-1]
-
-
 def _own_intervals(client: OssitClient, names: list[str]) -> None:
     if not any(g["name"] == "line" for g in client.statistic_groups.list()):
         client.statistic_groups.create("line")
@@ -72,15 +55,15 @@ def _logs(run: Run) -> str:
 
 
 def test_chained_copies_from_two_servers_keep_every_interval_and_copy_back_in_place(
-    files: Files, sandbox: SandboxServer, sandbox_factory: Any, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, sandbox_factory: Any, open_client: OpenClient
 ) -> None:
     here = sandbox.base_url
     a_key, b_key, c_key = (sandbox.create_domain(f"airbyte chain {n}") for n in "ABC")
-    a, b, c = (_domain(here, key, clients) for key in (a_key, b_key, c_key))
+    a, b, c = (open_client(here, key) for key in (a_key, b_key, c_key))
     elsewhere = sandbox_factory()
     x_key = elsewhere.create_domain("airbyte elsewhere")
     _own_intervals(a, ["a1", "a2"])
-    _own_intervals(_domain(elsewhere.base_url, x_key, clients), ["x1"])
+    _own_intervals(open_client(elsewhere.base_url, x_key), ["x1"])
 
     _copy(files, (here, a_key), (here, b_key))
     _own_intervals(b, ["b1"])
@@ -99,10 +82,10 @@ def test_chained_copies_from_two_servers_keep_every_interval_and_copy_back_in_pl
 
 
 def test_a_domain_copied_onto_itself_writes_nothing_and_says_so(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     sandbox.generate(domain_key, groups=2, statistics=2, days=4, intervals=3, seed=4)
-    api = _domain(sandbox.base_url, domain_key, clients)
+    api = open_client(sandbox.base_url, domain_key)
     _own_intervals(api, ["own"])
     before = {kind: sorted(getattr(api, kind).list(), key=lambda r: r["id"])
               for kind in ("statistic_groups", "statistics", "points", "intervals")}  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from airbyte_runs import Files, Run, configured_catalog, run_connector
+from bad_numbers import BAD_TEXTS
 from ossit_client import OssitClient
 from ossit_sandbox.launcher import SandboxServer
 from ossit_schemas import record_schema
@@ -23,15 +24,6 @@ STAMP = "2026-01-01T00:00:00.000000Z"
 ANY_OBJECT: dict[str, Any] = {"type": "object", "properties": {}}
 """The schema of a warehouse push: the records carry only what their kind needs."""
 
-BAD_TEXTS = {
-    "underscore": ("1_000", "JSON form"),
-    "blanks": (" 12 ", "JSON form"),
-    "fullwidth digits": ("\uff11\uff10", "JSON form"),
-    "Arabic-Indic digits": ("\u0661\u0662", "JSON form"),
-    "plus sign": ("+5", "JSON form"),
-    "beyond a double": ("1e400", "finite"),
-    "integer no double holds": (str(2**53 + 1), "holds exactly"),
-}
 # Every form through the catalog's own schema (a typed cache hands numbers over as text); two
 # through a schema that lets text through to the contract's rule.
 CASES = [(case, False) for case in BAD_TEXTS] + [("underscore", True), ("beyond a double", True)]

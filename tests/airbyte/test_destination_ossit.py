@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -34,27 +34,11 @@ SOURCE = "source-ossit"
 KINDS = ("statistic_groups", "statistics", "points", "intervals")
 STAMP = "2026-01-01T00:00:00.000000Z"
 
+OpenClient = Callable[[str, str], OssitClient]
+"""The ``open_client`` fixture (tests/conftest.py)."""
+
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def files(tmp_path: Path) -> Files:
-    """Config, catalog and state files of this test's runs."""
-    return Files(tmp_path)
-
-
-@pytest.fixture
-def clients() -> Iterator[list[OssitClient]]:
-    made: list[OssitClient] = []
-    yield made
-    for client in made:
-        client.close()
-
-
-def _client(sandbox: SandboxServer, key: str, clients: list[OssitClient]) -> OssitClient:
-    clients.append(OssitClient(key, base_url=sandbox.base_url, backoff_base=0.05, backoff_max=0.5))
-    return clients[-1]
 
 
 def _config(sandbox: SandboxServer, key: str, **settings: Any) -> dict[str, Any]:
@@ -352,10 +336,10 @@ def test_a_domain_copied_through_source_and_destination_reads_back_the_same(
     files: Files,
     sandbox: SandboxServer,
     domain_key: str,
-    clients: list[OssitClient],
+    open_client: OpenClient,
 ) -> None:
     source_key = sandbox.create_domain("airbyte-copy-source")
-    _fill_source(sandbox, source_key, _client(sandbox, source_key, clients))
+    _fill_source(sandbox, source_key, open_client(sandbox.base_url, source_key))
     extract = _read(files, sandbox, source_key)
     tombstones = _tombstones(extract)
     assert all(tombstones[kind] for kind in KINDS), tombstones  # every kind has a delete
@@ -377,7 +361,7 @@ def test_a_domain_copied_through_source_and_destination_reads_back_the_same(
     for kind in KINDS:
         assert got[kind] == expected[kind], kind
         assert not tombstones[kind] & set(got[kind]), f"{kind}: a deleted object is live in B"
-    b = _client(sandbox, domain_key, clients)
+    b = open_client(sandbox.base_url, domain_key)
     after_first = _snapshot(b)
 
     sandbox.reset_stats(domain_key)
@@ -401,7 +385,7 @@ def test_a_domain_copied_through_source_and_destination_reads_back_the_same(
 
 
 def test_a_state_is_echoed_only_after_its_records_and_none_after_a_failed_batch(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     messages = Input()
     messages.record("intervals", _interval(1))
@@ -425,13 +409,13 @@ def test_a_state_is_echoed_only_after_its_records_and_none_after_a_failed_batch(
     assert f"input lines {first_point} to {last_point}" in error["message"]
     assert "500" in error["message"]
     assert run.states == messages.state_messages[:1]
-    b = _client(sandbox, domain_key, clients)
+    b = open_client(sandbox.base_url, domain_key)
     assert sorted(i["external_id"] for i in b.intervals.list()) == ["ext-1", "ext-2"]
     assert _points(b) == {}
 
 
 def test_every_state_is_echoed_in_order_after_its_records(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     """Three segments of several batches each: every STATE echoed once, in input order."""
     messages = Input()
@@ -449,7 +433,7 @@ def test_every_state_is_echoed_in_order_after_its_records(
 
     assert run.returncode == 0, (run.errors, run.stderr[-2000:])
     assert run.states == messages.state_messages
-    assert len(_points(_client(sandbox, domain_key, clients))) == 15
+    assert len(_points(open_client(sandbox.base_url, domain_key))) == 15
     assert all(m["type"] in ("STATE", "LOG") for m in run.messages), run.type_counts()
 
 
@@ -485,7 +469,7 @@ def test_each_state_passed_on_counts_the_records_it_covers(
 
 
 def test_a_state_is_echoed_as_soon_as_its_batch_is_acknowledged_and_sigterm_ends_with_a_trace(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     """With the input still open, the STATE after a loaded batch is on stdout already: an
     orchestrator may checkpoint it. A SIGTERM then ends the run with one TRACE error."""
@@ -509,7 +493,7 @@ def test_a_state_is_echoed_as_soon_as_its_batch_is_acknowledged_and_sigterm_ends
             "type": "STATE",
             "state": {**messages.state_messages[0], "destinationStats": {"recordCount": 1.0}},
         }
-        assert _points(_client(sandbox, domain_key, clients)) == {("g", "s", "2026-01-01"): 1.0}
+        assert _points(open_client(sandbox.base_url, domain_key)) == {("g", "s", "2026-01-01"): 1.0}
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=30)
     finally:
@@ -561,7 +545,7 @@ def _kpi_input() -> Input:
 
 
 def test_a_stream_mapped_by_stream_kinds_loads_as_its_kind(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     messages = _kpi_input()
     catalog = configured_catalog(("daily_kpis",), schemas={"daily_kpis": record_schema("points")})
@@ -571,7 +555,7 @@ def test_a_stream_mapped_by_stream_kinds_loads_as_its_kind(
 
     assert run.returncode == 0, (run.errors, run.stderr[-2000:])
     assert run.states == messages.state_messages
-    assert _points(_client(sandbox, domain_key, clients)) == {
+    assert _points(open_client(sandbox.base_url, domain_key)) == {
         ("kpis", "revenue", "2026-01-01"): 10.0,
         ("kpis", "revenue", "2026-01-02"): 20.0,
         ("kpis", "revenue", "2026-01-03"): 30.0,
@@ -624,7 +608,7 @@ _BAD_LINES = {
 
 @pytest.mark.parametrize("case", list(_BAD_LINES))
 def test_a_bad_input_line_fails_the_run_naming_it_and_loses_nothing_accepted(
-    case: str, files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    case: str, files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     line, stream, field, says = _BAD_LINES[case]
     messages = Input()
@@ -650,7 +634,7 @@ def test_a_bad_input_line_fails_the_run_naming_it_and_loses_nothing_accepted(
     if says is not None:
         assert says in error["message"]
     assert run.states == messages.state_messages[:1]
-    points = _points(_client(sandbox, domain_key, clients))
+    points = _points(open_client(sandbox.base_url, domain_key))
     assert {("g", "s", "2026-01-01"): 1.0, ("g", "s", "2026-01-02"): 2.0}.items() <= points.items()
     assert ("g", "s", "2026-01-04") not in points
 
@@ -693,10 +677,10 @@ def _kpi_write(
 
 
 def test_an_add_load_written_twice_applies_each_value_once(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     messages, totals = _add_input()
-    b = _client(sandbox, domain_key, clients)
+    b = open_client(sandbox.base_url, domain_key)
 
     first = _kpi_write(files, sandbox, domain_key, messages.lines, load_id="load-1")
     assert _points(b) == totals
@@ -721,7 +705,7 @@ def test_an_add_load_written_twice_applies_each_value_once(
 
 
 def test_an_add_load_resumed_after_its_second_state_applies_each_value_once(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     messages, totals = _add_input()
     states = [n for n, line in enumerate(messages.lines, start=1) if '"STATE"' in line]
@@ -732,11 +716,11 @@ def test_an_add_load_resumed_after_its_second_state_applies_each_value_once(
     resumed = _kpi_write(files, sandbox, domain_key, messages.lines, load_id="kpis-1")
 
     assert resumed.states == messages.state_messages
-    assert _points(_client(sandbox, domain_key, clients)) == totals
+    assert _points(open_client(sandbox.base_url, domain_key)) == totals
 
 
 def test_set_points_resumed_from_a_cut_leave_what_one_run_leaves(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     messages = Input()
     for segment in range(3):
@@ -753,16 +737,16 @@ def test_set_points_resumed_from_a_cut_leave_what_one_run_leaves(
         run = _write(files, _config(sandbox, domain_key, batch_size=3), catalog, lines)
         assert run.returncode == 0, (run.errors, run.stderr[-2000:])
 
-    once = _points(_client(sandbox, once_key, clients))
+    once = _points(open_client(sandbox.base_url, once_key))
     assert len(once) == 21
-    assert _points(_client(sandbox, domain_key, clients)) == once
+    assert _points(open_client(sandbox.base_url, domain_key)) == once
 
 
 # -- logs -------------------------------------------------------------------------------------
 
 
 def test_the_runs_logs_are_log_messages_on_stdout(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     messages = Input()
     messages.record("points", _point("g", "s", 1, 1.0))
@@ -780,7 +764,7 @@ def test_the_runs_logs_are_log_messages_on_stdout(
     assert any("503" in log["message"] and "retr" in log["message"].lower() for log in logs), logs
     assert run.states == messages.state_messages
     assert sandbox.stats(domain_key)["faults"] == 1
-    assert _points(_client(sandbox, domain_key, clients)) == {("g", "s", "2026-01-01"): 1.0}
+    assert _points(open_client(sandbox.base_url, domain_key)) == {("g", "s", "2026-01-01"): 1.0}
     assert run.stderr.strip() == ""
 
 
@@ -908,7 +892,7 @@ def test_a_catalog_schema_that_cannot_be_used_is_a_config_error_naming_the_strea
 
 
 def test_logs_traces_and_blank_lines_of_the_input_are_skipped_and_legacy_states_echoed(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     messages = Input()
     messages.record("points", _point("g", "s", 1, 1.0))
@@ -931,7 +915,7 @@ def test_logs_traces_and_blank_lines_of_the_input_are_skipped_and_legacy_states_
     assert run.states == [legacy, messages.state_messages[0]]
     assert per_stream == len(messages.lines)
     assert "from the source" not in json.dumps(run.messages)
-    assert len(_points(_client(sandbox, domain_key, clients))) == 2
+    assert len(_points(open_client(sandbox.base_url, domain_key))) == 2
 
 
 @pytest.mark.parametrize("process_deletes", [True, False])
@@ -940,9 +924,9 @@ def test_a_tombstone_deletes_unless_process_deletes_is_off(
     files: Files,
     sandbox: SandboxServer,
     domain_key: str,
-    clients: list[OssitClient],
+    open_client: OpenClient,
 ) -> None:
-    b = _client(sandbox, domain_key, clients)
+    b = open_client(sandbox.base_url, domain_key)
     b.points.batch(
         [
             {
@@ -971,7 +955,7 @@ def test_a_tombstone_deletes_unless_process_deletes_is_off(
 
 
 def test_add_records_after_the_last_state_are_held_back_and_the_resume_applies_them_once(
-    files: Files, sandbox: SandboxServer, domain_key: str, clients: list[OssitClient]
+    files: Files, sandbox: SandboxServer, domain_key: str, open_client: OpenClient
 ) -> None:
     messages, totals = _add_input()
     states = [n for n, line in enumerate(messages.lines, start=1) if '"STATE"' in line]
@@ -985,7 +969,7 @@ def test_add_records_after_the_last_state_are_held_back_and_the_resume_applies_t
     assert "3 add/subtract/increment/decrement records" in error["message"]
     assert stopped.states == messages.state_messages[:1]
     first_segment, _ = _add_input_rows(12)
-    b = _client(sandbox, domain_key, clients)
+    b = open_client(sandbox.base_url, domain_key)
     assert _points(b) == first_segment
     resumed = _kpi_write(files, sandbox, domain_key, messages.lines[states[0] :])
     assert resumed.states == messages.state_messages[1:]

@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -211,17 +211,9 @@ def extract(tmp_path: Path) -> Callable[[str, str], Path]:
 
 
 @pytest.fixture
-def open_domain() -> Iterator[Callable[[str, str], Domain]]:
+def open_domain(open_client: Callable[[str, str], OssitClient]) -> Callable[[str, str], Domain]:
     """``open_domain(base_url, key)``: any domain, read back through the API."""
-    clients: list[OssitClient] = []
-
-    def open_one(base_url: str, key: str) -> Domain:
-        clients.append(OssitClient(key, base_url=base_url, backoff_base=0.05, backoff_max=0.5))
-        return Domain(clients[-1])
-
-    yield open_one
-    for client in clients:
-        client.close()
+    return lambda base_url, key: Domain(open_client(base_url, key))
 
 
 @pytest.fixture

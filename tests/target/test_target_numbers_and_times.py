@@ -14,16 +14,7 @@ from typing import Any
 
 import ossit_schemas
 import pytest
-
-BAD_TEXTS = {
-    "underscore": ("1_000", "JSON form"),
-    "blanks": (" 12 ", "JSON form"),
-    "fullwidth digits": ("\uff11\uff10", "JSON form"),
-    "Arabic-Indic digits": ("\u0661\u0662", "JSON form"),
-    "plus sign": ("+5", "JSON form"),
-    "beyond a double": ("1e400", "finite"),
-    "integer no double holds": (str(2**53 + 1), "holds exactly"),
-}
+from bad_numbers import BAD_TEXTS
 
 
 def _points_schema(*, text_values: bool) -> dict[str, Any]:
