@@ -23,6 +23,24 @@ from ossit_sync.reading.settings import READ_SETTINGS
 SOURCE = "source-ossit"
 
 
+def run_read(
+    files: Files,
+    config: dict[str, Any],
+    *,
+    state: Any = None,
+    catalog: dict[str, Any] | None = None,
+    debug: bool = False,
+) -> Run:
+    """One ``source-ossit read`` (of every stream, unless ``catalog`` says otherwise)."""
+    args = ["read", "--config", files.json(config, "config")]
+    args += ["--catalog", files.json(catalog or configured_catalog(), "catalog")]
+    if state is not None:
+        args += ["--state", files.json(state, "state")]
+    if debug:
+        args.append("--debug")
+    return run_connector(SOURCE, *args, secrets=(config["domain_key"],))
+
+
 def read(
     files: Files,
     config: dict[str, Any],
@@ -31,13 +49,18 @@ def read(
     catalog: dict[str, Any] | None = None,
 ) -> Run:
     """One ``source-ossit read``, which must succeed."""
-    args = ["read", "--config", files.json(config, "config")]
-    args += ["--catalog", files.json(catalog or configured_catalog(), "catalog")]
-    if state is not None:
-        args += ["--state", files.json(state, "state")]
-    run = run_connector(SOURCE, *args, secrets=(config["domain_key"],))
+    run = run_read(files, config, state=state, catalog=catalog)
     assert run.returncode == 0, run.messages[-3:]
     return run
+
+
+def config_error(run: Run) -> str:
+    """The message of the one ``config_error`` a failed read ended with."""
+    assert run.returncode == 1
+    (error,) = run.errors
+    assert error["failure_type"] == "config_error"
+    message: str = error["message"]
+    return message
 
 
 @pytest.fixture
@@ -310,10 +333,7 @@ def test_a_failing_read_ends_with_one_trace_error_of_the_right_type(
     failure_type: str,
 ) -> None:
     sandbox.add_fault(domain_key, status=status, path="/v1/api/points", count=100)
-    args = ["read", "--config", files.json({**config, "max_retries": 0})]
-    run = run_connector(
-        SOURCE, *args, "--catalog", files.json(configured_catalog()), secrets=(domain_key,)
-    )
+    run = run_read(files, {**config, "max_retries": 0})
 
     assert run.returncode == 1
     (error,) = run.errors
@@ -355,23 +375,15 @@ def test_a_failing_read_ends_with_one_trace_error_of_the_right_type(
     ],
 )
 def test_bad_catalogs_and_states_are_config_errors_naming_what_is_wrong(
-    sandbox: SandboxServer,
-    domain_key: str,
     files: Files,
     config: dict[str, Any],
     catalog: dict[str, Any],
     state: Any,
     says: str,
 ) -> None:
-    args = ["read", "--config", files.json(config), "--catalog", files.json(catalog)]
-    if state is not None:
-        args += ["--state", files.json(state)]
-    run = run_connector(SOURCE, *args, secrets=(domain_key,))
+    run = run_read(files, config, catalog=catalog, state=state)
 
-    assert run.returncode == 1
-    (error,) = run.errors
-    assert error["failure_type"] == "config_error"
-    assert says in error["message"]
+    assert says in config_error(run)
 
 
 def test_logs_are_log_messages_and_debug_adds_the_traceback(
@@ -387,10 +399,7 @@ def test_logs_are_log_messages_and_debug_adds_the_traceback(
     assert any("503" in log["message"] for log in logs), logs
 
     sandbox.add_fault(domain_key, status=500, path="/v1/api/points", count=100)
-    args = ["read", "--config", files.json({**config, "max_retries": 0}), "--debug"]
-    failed = run_connector(
-        SOURCE, *args, "--catalog", files.json(configured_catalog()), secrets=(domain_key,)
-    )
+    failed = run_read(files, {**config, "max_retries": 0}, debug=True)
     (error,) = failed.errors
     assert "Traceback" in error["stack_trace"]
     assert any(m["log"]["level"] == "DEBUG" for m in failed.of_type("LOG"))
@@ -435,21 +444,12 @@ def test_every_state_and_record_names_its_origin_and_a_foreign_state_is_refused(
     sandbox.generate(other, groups=1, statistics=1, days=3, intervals=1, seed=1)
     other_config = {**config, "domain_key": other}
 
-    args = [
-        "read",
-        "--config",
-        files.json(other_config),
-        "--catalog",
-        files.json(configured_catalog()),
-    ]
-    run = run_connector(SOURCE, *args, "--state", files.json(first.last_states()), secrets=(other,))
+    run = run_read(files, other_config, state=first.last_states())
 
-    assert run.returncode == 1
+    message = config_error(run)
     assert not any(run.records.values())
-    (error,) = run.errors
-    assert error["failure_type"] == "config_error"
-    assert "a state belongs to one domain" in error["message"]
-    assert "clear the state" in error["message"]
+    assert "a state belongs to one domain" in message
+    assert "clear the state" in message
     # under another spelling of the same server's URL, the state is this domain's own
     localhost = {**config, "base_url": sandbox.base_url.replace("127.0.0.1", "localhost")}
     assert read(files, localhost, state=first.last_states()).counts() == dict.fromkeys(
@@ -464,14 +464,9 @@ def test_a_future_bookmark_is_refused_and_a_forged_cursor_never_followed(
     future = _with_blob(
         first.last_states(), lambda blob: blob.update(updated_at="2099-01-01T00:00:00Z")
     )
-    args = ["read", "--config", files.json(config), "--catalog", files.json(configured_catalog())]
+    run = run_read(files, config, state=future)
 
-    run = run_connector(SOURCE, *args, "--state", files.json(future), secrets=(domain_key,))
-
-    assert run.returncode == 1
-    (error,) = run.errors
-    assert error["failure_type"] == "config_error"
-    assert "later than the server's present" in error["message"]
+    assert "later than the server's present" in config_error(run)
 
     with OssitClient(domain_key, base_url=sandbox.base_url) as api:
         api.points.batch(
