@@ -40,6 +40,9 @@ ENDPOINTS = {
     "intervals": "intervals",
 }
 NO_TELEMETRY = {"RUNTIME__DLTHUB_TELEMETRY": "false"}
+RUN_TIMEOUT_S = 3 * 3600.0
+"""Each measured program's limit: a 1M-record dlt read (normalize is Python, per row) takes
+longer on a loaded 2-core machine than the harness's 15-minute default."""
 
 
 # -- the programs measured (each run as `python -m bench.dlt <program> <config.json>`) --------
@@ -169,6 +172,7 @@ class _Bench:
         run = run_measured(
             [sys.executable, "-m", "bench.dlt", program, str(path), str(out)],
             log=self.workdir / f"logs/dlt-{self.runs}-{program}.log",
+            timeout_s=RUN_TIMEOUT_S,
         )
         return run, orjson.loads(out.read_bytes()), self.server.stats(self.key)["requests"]
 
@@ -184,7 +188,7 @@ class _Bench:
         run = run_measured(
             [console_script("meltano"), "run", "--state-id-suffix", f"bench-dlt-{os.getpid()}",
              "tap-ossit", "target-duckdb"],
-            log=self.workdir / f"logs/meltano-{self.runs}.log",
+            log=self.workdir / f"logs/meltano-{self.runs}.log", timeout_s=RUN_TIMEOUT_S,
         )  # fmt: skip
         return run, self.server.stats(self.key)["requests"]
 
@@ -207,7 +211,8 @@ def _load_metrics(workdir: Path, points: int) -> list[Metric]:
             if subject == "target":
                 config = write_json_file(workdir / "target.json", settings)
                 run = run_measured([console_script("target-ossit"), "--config", str(config)],
-                                   log=workdir / "logs/target.log", stdin=singer)  # fmt: skip
+                                   log=workdir / "logs/target.log", stdin=singer,
+                                   timeout_s=RUN_TIMEOUT_S)  # fmt: skip
                 load_s = run.wall_s
             else:
                 config = write_json_file(workdir / "destination.json", {
@@ -217,6 +222,7 @@ def _load_metrics(workdir: Path, points: int) -> list[Metric]:
                 run = run_measured(
                     [sys.executable, "-m", "bench.dlt", "destination", str(config), str(out)],
                     log=workdir / "logs/destination.log",
+                    timeout_s=RUN_TIMEOUT_S,
                 )
                 load_s = orjson.loads(out.read_bytes())["steps"]["load"]
             requests = server.stats(key)["requests"]
