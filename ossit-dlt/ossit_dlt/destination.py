@@ -41,6 +41,7 @@ from ossit_client import (
     OssitClient,
     RateLimitError,
 )
+from ossit_schemas import values
 from ossit_sync.loading import BatchLoader, InputError
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
 from ossit_sync.reading import api_timestamp
@@ -137,11 +138,20 @@ def _as_read(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_PLAIN = (str, int, float, bool, type(None))
+"""What a row holds as the reader wrote it already (most of its values: checked first)."""
+
+
 def _as_text(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=datetime.UTC)  # dlt keeps naive times as UTC
-        return api_timestamp(value.isoformat())
+        try:
+            return values.format_timestamp(value)  # the API's form, without a text between
+        except OverflowError:  # before year 1 in UTC: refused as a text would be
+            return api_timestamp(value.isoformat())
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Decimal):
