@@ -10,7 +10,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ossit_schemas import ORIGIN_FIELD, PAGE_SIZE_MAX
+from ossit_schemas import KINDS, ORIGIN_FIELD, PAGE_SIZE_MAX
 
 from ossit_sync.reading.ownership import check_origin, check_present
 from ossit_sync.reading.pages import Page, read_pages
@@ -23,8 +23,11 @@ if t.TYPE_CHECKING:
 
     from ossit_sync.reading.position import Start
 
-GROUP_NAME_FIELD: dict[str, str] = {"statistic_groups": "name"}
-"""Kinds whose list takes no ``group=`` filter, and the field holding the group's name."""
+GROUP_NAME_FIELD: dict[str, str] = {
+    name: kind.natural_key[0] for name, kind in KINDS.items() if "group" not in kind.filters
+}
+"""Kinds whose list takes no ``group=`` filter (``Kind.filters``), and the field holding the
+group's name: the groups themselves, matched by their natural key."""
 
 
 @dataclass(frozen=True)
