@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from ossit_client import BUDGET_URL_ENV
-from ossit_client._secrets import escaped_forms
+from ossit_client._masking import escaped_forms
 from ossit_sandbox.launcher import SandboxServer
 from redis_server import PASSWORD, RedisServer, free_port
 

@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ._masking import MASK, SECRET_FILTER, SecretFilter, escaped_forms
+from ._masking import MASK
 
-__all__ = ["SECRET_FILTER", "SecretFilter", "escaped_forms"]  # re-exported
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

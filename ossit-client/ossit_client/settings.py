@@ -215,8 +215,6 @@ CONNECTION_SETTINGS: dict[str, dict[str, Any]] = {
 }
 """JSON Schema properties of the connection settings, in the order users meet them."""
 
-REQUIRED_SETTINGS: tuple[str, ...] = ("domain_key",)
-
 
 def connection_setting_errors(config: Mapping[str, Any]) -> list[str]:
     """What JSON Schema cannot check, one message per bad setting (the key never echoed)."""
@@ -285,5 +283,5 @@ def settings_schema(
     return {
         "type": "object",
         "properties": {**CONNECTION_SETTINGS, **own},
-        "required": [*REQUIRED_SETTINGS, *required],
+        "required": ["domain_key", *required],
     }

@@ -11,12 +11,14 @@ The connector gives the words for a stop and for the errors its framework raises
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol, cast
 
 from ossit_client import mask_log_handlers
+from ossit_client.settings import masked_setting_errors
 
 from ossit_sync.failure import describe, fail
 from ossit_sync.files import InputFileError, check_json_arguments
@@ -41,6 +43,25 @@ def start_command(
     command = make()  # a framework may install its log handlers here
     mask_log_handlers()  # ours now: secrets masked in every record they print
     command()
+
+
+class _Refusal(Protocol):
+    errors: list[str]
+
+
+@contextlib.contextmanager
+def settings_masked(
+    config: Callable[[], Mapping[str, Any]], refusal: type[Exception]
+) -> Iterator[None]:
+    """Mask the secrets of ``config()`` in the ``errors`` of a ``refusal`` raised inside (a
+    framework's refusal of the settings, e.g. singer-sdk's ``ConfigValidationError``): a
+    check quotes the value it refuses, which may be the key pasted into another setting."""
+    try:
+        yield
+    except refusal as exc:
+        refused = cast(_Refusal, exc)
+        refused.errors = masked_setting_errors(config(), refused.errors)
+        raise exc from None
 
 
 def run_command(

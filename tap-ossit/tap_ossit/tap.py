@@ -17,11 +17,10 @@ from functools import cached_property, partial
 from ossit_client import OssitClient
 from ossit_client.settings import (
     connection_setting_errors,
-    masked_setting_errors,
     settings_schema,
 )
 from ossit_schemas import RECORD_TYPES
-from ossit_sync.command import run_command, start_command
+from ossit_sync.command import run_command, settings_masked, start_command
 from ossit_sync.reading.settings import READ_SETTINGS, read_setting_errors
 from singer_sdk import Stream
 from singer_sdk import typing as th
@@ -140,15 +139,12 @@ class TapOssit(SdkTap):
         if kwargs.get("state") is not None:
             check_state(kwargs["state"])
         self.replication_methods = _chosen_replication_methods(kwargs.get("catalog"))
-        try:
+        with settings_masked(lambda: self.config, ConfigValidationError):
             super().__init__(*args, validate_config=validate_config, **kwargs)
             if validate_config and (errors := _setting_errors(self.config)):
                 raise ConfigValidationError(
                     "Config validation failed", errors=errors, schema=self.config_jsonschema
                 )
-        except ConfigValidationError as exc:
-            errors = masked_setting_errors(self.config, exc.errors)
-            raise ConfigValidationError(str(exc), errors=errors, schema=exc.schema) from None
 
     @cached_property
     def api(self) -> OssitClient:

@@ -15,10 +15,9 @@ from typing import Any
 from ossit_client import OssitClient
 from ossit_client.settings import (
     connection_setting_errors,
-    masked_setting_errors,
     settings_schema,
 )
-from ossit_sync.command import run_command, start_command
+from ossit_sync.command import run_command, settings_masked, start_command
 from ossit_sync.loading import BatchLoader, held_back_error
 from ossit_sync.loading.sender import SWITCH_INTERVAL_S
 from ossit_sync.loading.settings import LOAD_SETTINGS, LoadOptions
@@ -45,15 +44,12 @@ class TargetOssit(SdkTarget):
         has the settings' secrets masked, the SDK's too: a check quotes the value it
         refuses, which may be the key pasted into another setting.
         """
-        try:
+        with settings_masked(lambda: self.config, ConfigValidationError):
             super().__init__(*args, validate_config=validate_config, **kwargs)
             if validate_config and (errors := connection_setting_errors(self.config)):
                 raise ConfigValidationError(
                     "Config validation failed", errors=errors, schema=self.config_jsonschema
                 )
-        except ConfigValidationError as exc:
-            errors = masked_setting_errors(self.config, exc.errors)
-            raise ConfigValidationError(str(exc), errors=errors, schema=exc.schema) from None
         # One sink at a time, in input order: parents before children, one client.
         self.max_parallelism = 1
         self.options = LoadOptions.from_config(self.config)

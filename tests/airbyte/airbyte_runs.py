@@ -21,7 +21,7 @@ from typing import Any
 
 import dacite
 from airbyte_protocol_dataclasses.models import AirbyteMessage, AirbyteStateBlob
-from ossit_client._secrets import escaped_forms
+from ossit_client._masking import escaped_forms
 
 STREAM_NAMES = ("statistic_groups", "statistics", "points", "intervals")
 TIMEOUT = 300

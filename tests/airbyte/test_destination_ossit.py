@@ -23,7 +23,7 @@ import pytest
 from airbyte_runs import Files, Run, configured_catalog, parse_message, run_connector
 from kpi_records import KPI_SCHEMA
 from ossit_client import NotFoundError, OssitClient
-from ossit_client._secrets import escaped_forms
+from ossit_client._masking import escaped_forms
 from ossit_client.settings import CONNECTION_SETTINGS
 from ossit_sandbox.launcher import SandboxServer
 from ossit_schemas import record_schema

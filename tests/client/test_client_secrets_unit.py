@@ -6,8 +6,9 @@ import logging
 import sys
 
 import pytest
+from ossit_client._masking import SecretFilter
 from ossit_client._origin import Origin, Signer, server_of
-from ossit_client._secrets import BearerAuth, SecretFilter, check_base_url
+from ossit_client._secrets import BearerAuth, check_base_url
 
 
 @pytest.mark.parametrize(
