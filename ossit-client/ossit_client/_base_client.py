@@ -217,15 +217,10 @@ class BaseClient:
                 why = f" (the next wait, {wait:.1f} s, would pass max_retry_wait)" * too_long
                 logger.info("giving up after %d retries%s: %s", retry_number, why, failure)
                 raise failure
+            retry = f"retry {retry_number + 1}/{self.options.max_retries}"
+            until = f", until {until_text(wait)}" if wait > LONG_WAIT_SECONDS else ""
             logger.info(
-                "%s %s failed (%s); retry %d/%d in %.2f s%s",
-                method,
-                path,
-                reason,
-                retry_number + 1,
-                self.options.max_retries,
-                wait,
-                f", until {until_text(wait)}" if wait > LONG_WAIT_SECONDS else "",
+                "%s %s failed (%s); %s in %.2f s%s", method, path, reason, retry, wait, until
             )
             self.counters.retried(reason)
             if reason != "429":  # a 429's wait happens in the budget (wait_turn) instead
@@ -235,10 +230,7 @@ class BaseClient:
             retry_number += 1
 
     def paginate(
-        self,
-        template: str,
-        params: Mapping[str, Any],
-        path_params: Mapping[str, Any] | None = None,
+        self, template: str, params: Mapping[str, Any], path_params: Mapping[str, Any] | None = None
     ) -> Paginator:
         """A lazy iterator over every record of a list endpoint, following ``next_cursor``."""
         return Paginator(self, template, params, path_params)

@@ -1,13 +1,11 @@
-"""Which failures are retried and how long to wait (``backoff``'s expo and full jitter).
-
-``backoff``'s decorators would hide what the loop in ``_base_client`` needs per attempt (the
-answer's ``Retry-After``, the shared 429 pause, one Idempotency-Key), so only its math is used.
+"""Which failures are retried and how long to wait (``backoff``'s expo and full jitter; its
+decorators would hide what the loop in ``_base_client`` needs per attempt: the answer's
+``Retry-After``, the shared 429 pause, one Idempotency-Key).
 
 A refused loopback connection fails at once (``refused_by_loopback``): nothing listens there
 (typically the sandbox is not running) and a minute of retries would not change that.
 ``ECONNREFUSED`` comes before any byte is sent, so no write is half-applied; a refusal through
-a proxy is the proxy's and keeps the ordinary retries. A hosted API's refusal (a deploy) is
-retried as usual.
+a proxy (the proxy's) or by a hosted API (a deploy) keeps the ordinary retries.
 """
 
 from __future__ import annotations
@@ -57,9 +55,7 @@ def parse_retry_after(value: str | None, now: float, ceiling: float = math.inf) 
     """Seconds to wait from a ``Retry-After`` (seconds or HTTP-date, past = 0), or None for
     garbage, so the caller backs off; capped at ``ceiling``: a date in 2099 is a broken server.
     """
-    text = (value or "").strip()
-    if not text:
-        return None
+    text = (value or "").strip()  # empty: garbage to both parsers
     try:
         seconds = float(text)
     except ValueError:
@@ -87,23 +83,18 @@ def plan_wait(
     return backoff_delay(retry_number, policy.backoff_base, policy.backoff_max, jitter)
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what it wraps (cause, context, urllib3's ``reason``, requests' argument)."""
-    found: list[BaseException] = []
+def is_connection_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` or what it wraps (cause, context, urllib3's ``reason``, requests'
+    argument) is a connection the peer refused, and none of it is a proxy's error."""
+    chain: list[BaseException] = []
     queue: list[BaseException] = [exc]
-    while queue and len(found) < _MAX_CHAIN:
+    while queue and len(chain) < _MAX_CHAIN:
         current = queue.pop(0)
-        if any(current is seen for seen in found):
+        if any(current is seen for seen in chain):
             continue
-        found.append(current)
+        chain.append(current)
         links = (current.__cause__, current.__context__, getattr(current, "reason", None))
         queue += [x for x in (*links, *current.args[:1]) if isinstance(x, BaseException)]
-    return found
-
-
-def is_connection_refused(exc: BaseException) -> bool:
-    """Whether ``exc`` comes from a connection the peer refused (and not through a proxy)."""
-    chain = _chain(exc)
     return not any(isinstance(link, _PROXY_ERRORS) for link in chain) and any(
         isinstance(link, ConnectionRefusedError)
         or (isinstance(link, OSError) and link.errno == errno.ECONNREFUSED)
