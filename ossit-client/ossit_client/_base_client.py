@@ -9,9 +9,9 @@ import datetime
 import email.utils
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 from urllib.parse import quote
 
 import orjson
@@ -19,7 +19,7 @@ import requests
 import urllib3
 from ossit_schemas import values
 
-from ._answer import AnswerLimits, Late, deadline_error, read_body, within
+from ._answer import AnswerLimits, exchange
 from ._budget import Budget, BudgetStore, EndpointGone, PauseRefused, safety_margin_ms
 from ._budget_file import FileStore, state_file_path
 from ._budget_url import check_budget_url, masked_url, resolve_budget_url
@@ -37,8 +37,13 @@ from ._exceptions import (
 from ._masking import SECRET_FILTER, masked_logger
 from ._origin import Origin, Signer
 from ._pagination import Paginator, list_records
-from ._refusal import refusal_hint, refused_by_loopback
-from ._retry import is_retryable_status, parse_retry_after, plan_wait
+from ._retry import (
+    is_retryable_status,
+    parse_retry_after,
+    plan_wait,
+    refusal_hint,
+    refused_by_loopback,
+)
 from ._secrets import CONTROL, BearerAuth, check_domain_key, check_header_value
 from ._waits import LONG_WAIT_SECONDS, until_text
 from .settings import ClientOptions
@@ -59,42 +64,30 @@ except PackageNotFoundError:  # running from a source tree without metadata
     _VERSION = "0"
 
 
-def encode_query(params: Mapping[str, Any] | None) -> dict[str, str]:
-    """Query parameters as the API reads them: None dropped, booleans as ``true``/``false``."""
-    return {
-        name: ("true" if value else "false") if isinstance(value, bool) else str(value)
-        for name, value in (params or {}).items()
-        if value is not None
-    }
-
-
-def _segment(name: str, value: Any) -> str:
-    """One path parameter as one URL-quoted segment; ``""`` (the collection), ``.``/``..``
-    (removed by HTTP clients: another resource) and controls are refused before any request.
-    """
-    text = str(value)
-    if text in ("", ".", ".."):
-        raise ValueError(f"path parameter {name!r} is {text!r}, which no request can address")
-    if CONTROL.search(text):
-        raise ValueError(f"path parameter {name!r} must not contain control characters")
-    return quote(text, safe="")
-
-
-def build_path(template: str, path_params: Mapping[str, Any] | None) -> str:
-    """``API_PREFIX + template`` with each ``{name}`` replaced by the URL-quoted value."""
-    quoted = {name: _segment(name, value) for name, value in (path_params or {}).items()}
+def build_path(template: str, path_params: Mapping[str, Any] | None = None) -> str:
+    """``API_PREFIX + template`` with each ``{name}`` replaced by its value as one URL-quoted
+    segment; ``""`` (the collection), ``.``/``..`` (removed by HTTP clients: another resource)
+    and controls are refused before any request."""
+    quoted: dict[str, str] = {}
+    for name, value in (path_params or {}).items():
+        text = str(value)
+        if text in ("", ".", ".."):
+            raise ValueError(f"path parameter {name!r} is {text!r}, which no request can address")
+        if CONTROL.search(text):
+            raise ValueError(f"path parameter {name!r} must not contain control characters")
+        quoted[name] = quote(text, safe="")
     return API_PREFIX + (template.format_map(quoted) if quoted else template)
 
 
 class _Outcome(NamedTuple):
-    """One attempt's result: the decoded answer, or a retryable failure and its reason."""
+    """One attempt's result: the decoded answer (``replayed``: the API answered with a stored
+    answer, ``Idempotent-Replayed: true``), or a retryable failure, its reason and wait."""
 
     answer: dict[str, Any] | None = None
+    replayed: bool = False
     failure: OssitError | None = None
     reason: str = ""
     retry_after: float | None = None
-    replayed: bool = False
-    """The API answered with a stored answer (``Idempotent-Replayed: true``)."""
 
 
 class BaseClient:
@@ -154,8 +147,6 @@ class BaseClient:
         window_ms = int(options.rate_window * 1000) + safety_margin_ms(options.rate_window)
         return RedisStore(url, self.origin.domain, ttl_ms=2 * window_ms)
 
-    # -- public plumbing -------------------------------------------------------------------
-
     def request(
         self,
         method: str,
@@ -171,7 +162,7 @@ class BaseClient:
         endpoint = f"{method} {API_PREFIX}{template}"
         path = build_path(template, path_params)
         if endpoint in self._gone:
-            raise self._gone_error(method, path)
+            raise _gone_error(method, path)
         headers: dict[str, str] = {}
         if method != "GET":
             # One key for all attempts: a write whose answer was lost is applied once.
@@ -183,20 +174,28 @@ class BaseClient:
             # API keeps is the API's to say, and it refuses by field what it does not.
             data = values.dumps(body)
             headers["Content-Type"] = "application/json"
-        query = encode_query(params)
-        url = self.base_url + path
+        # Query parameters as the API reads them: None dropped, booleans as true/false.
+        query = {
+            name: ("true" if value else "false") if isinstance(value, bool) else str(value)
+            for name, value in (params or {}).items()
+            if value is not None
+        }
+
+        def send() -> requests.Response:
+            return self._session.request(
+                method,
+                self.base_url + path,
+                params=query,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+            )
 
         retry_number, waited, maybe_applied = 0, 0.0, False
         while True:
-            try:
-                token, throttled = self._budget.take_turn(endpoint)
-            except PauseRefused as refused:
-                raise self._pause_refused(method, path, refused.seconds) from None
-            except EndpointGone:
-                self._gone.add(endpoint)
-                raise self._gone_error(method, path) from None
-            self.counters.add(throttled_seconds=throttled, requests=1)
-            outcome = self._attempt(token, endpoint, method, path, url, query, data, headers)
+            outcome = self._attempt(endpoint, method, path, send)
             failure, reason = outcome.failure, outcome.reason
             if failure is None:
                 assert outcome.answer is not None  # an attempt either answers or fails
@@ -207,27 +206,21 @@ class BaseClient:
             # been applied: a replay of it is this call's own write, not an earlier one's.
             maybe_applied = maybe_applied or reason != "429"
             wait = plan_wait(retry_number, outcome.retry_after, self.options)
-            policy = self.options
-            too_long = waited + wait > policy.max_retry_wait
+            too_long = waited + wait > self.options.max_retry_wait
             if reason == "429":
                 self.counters.add(rate_limited=1)
                 # Shared with every process on this key, even if this call gives up now for
                 # want of retries; never a wait this call itself refuses to make.
                 if not too_long:
                     self._budget.pause(wait)
-            if retry_number >= policy.max_retries or too_long:
+            if retry_number >= self.options.max_retries or too_long:
                 why = f" (the next wait, {wait:.1f} s, would pass max_retry_wait)" * too_long
                 logger.info("giving up after %d retries%s: %s", retry_number, why, failure)
                 raise failure
+            retry = f"retry {retry_number + 1}/{self.options.max_retries}"
+            until = f", until {until_text(wait)}" if wait > LONG_WAIT_SECONDS else ""
             logger.info(
-                "%s %s failed (%s); retry %d/%d in %.2f s%s",
-                method,
-                path,
-                reason,
-                retry_number + 1,
-                policy.max_retries,
-                wait,
-                f", until {until_text(wait)}" if wait > LONG_WAIT_SECONDS else "",
+                "%s %s failed (%s); %s in %.2f s%s", method, path, reason, retry, wait, until
             )
             self.counters.retried(reason)
             if reason != "429":  # a 429's wait happens in the budget (wait_turn) instead
@@ -237,10 +230,7 @@ class BaseClient:
             retry_number += 1
 
     def paginate(
-        self,
-        template: str,
-        params: Mapping[str, Any],
-        path_params: Mapping[str, Any] | None = None,
+        self, template: str, params: Mapping[str, Any], path_params: Mapping[str, Any] | None = None
     ) -> Paginator:
         """A lazy iterator over every record of a list endpoint, following ``next_cursor``."""
         return Paginator(self, template, params, path_params)
@@ -248,20 +238,17 @@ class BaseClient:
     def request_records(self, method: str, template: str, **options: Any) -> list[dict[str, Any]]:
         """``request`` for an answer ``{"data": [...]}`` (a batch): its checked ``data``."""
         answer = self.request(method, template, **options)
-        path = self.path_of(template, options.get("path_params"))
-        return list_records(answer, method, path)
+        return list_records(answer, method, build_path(template, options.get("path_params")))
 
-    @staticmethod
-    def path_of(template: str, path_params: Mapping[str, Any] | None = None) -> str:
-        """The request path of ``template`` (how messages name an endpoint)."""
-        return build_path(template, path_params)
+    #: The request path of a template and its parameters (how messages name an endpoint).
+    path_of = staticmethod(build_path)
 
     def close(self) -> None:
         """Release pooled connections and the budget (file or Redis connections)."""
         self._session.close()
         self._budget.close()
 
-    def __enter__(self) -> BaseClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -270,55 +257,41 @@ class BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, key_id={self._key_id!r})"
 
-    # -- one attempt -----------------------------------------------------------------------
-
     def _attempt(
-        self,
-        token: str,
-        endpoint: str,
-        method: str,
-        path: str,
-        url: str,
-        query: dict[str, str],
-        data: bytes | None,
-        headers: dict[str, str],
+        self, endpoint: str, method: str, path: str, send: Callable[[], requests.Response]
     ) -> _Outcome:
-        """Send once within ``answer_timeout`` and settle the turn ``token``; raise a final
-        failure, return a retryable one."""
-        deadline = time.monotonic() + self.limits.seconds
-
-        def exchange() -> tuple[requests.Response, bytes]:
-            response = self._session.request(
-                method,
-                url,
-                params=query,
-                data=data,
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-                stream=True,
-            )
-            with response:
-                return response, read_body(response, self.limits, deadline, method, path)
-
+        """A turn in the shared budget, one exchange within ``limits``, the turn settled; a
+        final failure raised, a retryable one returned."""
         try:
-            response, body = within(self.limits.seconds, exchange)
+            token, throttled = self._budget.take_turn(endpoint)
+        except PauseRefused as refused:
+            until = f"{until_text(refused.seconds)} ({refused.seconds:.1f} s from now)"
+            detail = f"not sent: the server asked for no request until {until}, longer than "
+            detail += f"max_retry_wait ({self.options.max_retry_wait:g} s)"
+            raise RateLimitError(method, path, 429, "rate_limited", detail) from None
+        except EndpointGone:
+            self._gone.add(endpoint)
+            raise _gone_error(method, path) from None
+        self.counters.add(throttled_seconds=throttled, requests=1)
+        try:
+            response, body = exchange(send, self.limits, method, path)
         except BaseException as exc:
             self._budget.settle(token, None)
-            if isinstance(exc, Late | APITimeoutError):
-                late = deadline_error(method, path, self.limits)
-                return self._failed(method, path, late, "timeout")
-            if isinstance(exc, _TRANSPORT_ERRORS):
-                return self._transport_failure(method, path, exc)
-            raise
+            error, reason = self._transport_error(method, path, exc)
+            logger.debug("%s %s -> %s", method, path, reason)
+            return _Outcome(failure=error, reason=reason)
         self._budget.settle(token, response.headers)
 
         status = response.status_code
         logger.debug("%s %s -> %d", method, path, status)
         self.server_date = _http_date(response.headers.get("Date"))
-        if 200 <= status < 300:
+        if 200 <= status < 300:  # every 2xx answer of the API is a JSON object
+            answer = _json(body, invalid=...)
+            if type(answer) is not dict:
+                what = "empty" if not body else "not JSON" if answer is ... else "not a JSON object"
+                raise InvalidAnswerError(method, path, f"the {status} answer is {what}")
             replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
-            return _Outcome(answer=self._decode(method, path, status, body), replayed=replayed)
+            return _Outcome(answer, replayed)
 
         error = make_status_error(
             method, path, status, _json(body), response.reason, SECRET_FILTER.mask
@@ -333,15 +306,18 @@ class BaseClient:
         )
         return _Outcome(failure=error, reason=str(status), retry_after=retry_after)
 
-    # -- helpers ---------------------------------------------------------------------------
-
-    def _transport_failure(self, method: str, path: str, exc: BaseException) -> _Outcome:
-        """A failure below HTTP as a retryable ``APITimeoutError``/``APIConnectionError``; a
-        loopback host's refusal is final (see ``_refusal``)."""
+    def _transport_error(
+        self, method: str, path: str, exc: BaseException
+    ) -> tuple[OssitError, str]:
+        """A failure below HTTP as a retryable error and its reason; anything else, and a
+        loopback host's refusal (``refused_by_loopback``), raised."""
+        if isinstance(exc, APITimeoutError):  # the whole exchange's deadline (``_answer``)
+            return exc, "timeout"
+        if not isinstance(exc, _TRANSPORT_ERRORS):
+            raise exc
         if refused_by_loopback(self.base_url, exc):
-            refused = APIConnectionError(method, path, refusal_hint(self.base_url))
             logger.debug("%s %s -> connection refused by a loopback host", method, path)
-            raise refused from exc
+            raise APIConnectionError(method, path, refusal_hint(self.base_url)) from exc
         error: OssitError
         if isinstance(exc, _TIMEOUT_ERRORS):
             detail = f"no answer within {self.timeout} s (timeout, per socket read)"
@@ -350,38 +326,11 @@ class BaseClient:
             detail = f"connection failed: {type(exc).__name__}: {exc}"
             error, reason = APIConnectionError(method, path, detail), "connection"
         error.__cause__ = exc
-        return self._failed(method, path, error, reason)
+        return error, reason
 
-    @staticmethod
-    def _failed(method: str, path: str, error: OssitError, reason: str) -> _Outcome:
-        logger.debug("%s %s -> %s", method, path, reason)
-        return _Outcome(failure=error, reason=reason)
 
-    @staticmethod
-    def _decode(method: str, path: str, status: int, body: bytes) -> dict[str, Any]:
-        """The answer as a JSON object, which every 2xx answer of the API is."""
-        answer = _json(body, invalid=...)
-        if type(answer) is not dict:
-            what = "empty" if not body else "not JSON" if answer is ... else "not a JSON object"
-            raise InvalidAnswerError(method, path, f"the {status} answer is {what}")
-        return answer
-
-    @staticmethod
-    def _gone_error(method: str, path: str) -> GoneError:
-        detail = "endpoint answered 410 earlier; not called again"
-        return GoneError(method, path, 410, "gone", detail)
-
-    def _pause_refused(self, method: str, path: str, seconds: float) -> RateLimitError:
-        """The error of a call not sent: the server's pause outlasts ``max_retry_wait``."""
-        return RateLimitError(
-            method,
-            path,
-            429,
-            "rate_limited",
-            f"not sent: the server asked for no request until {until_text(seconds)} "
-            f"({seconds:.1f} s from now), longer than max_retry_wait "
-            f"({self.options.max_retry_wait:g} s)",
-        )
+def _gone_error(method: str, path: str) -> GoneError:
+    return GoneError(method, path, 410, "gone", "endpoint answered 410 earlier; not called again")
 
 
 def _json(body: bytes, invalid: Any = None) -> Any:

@@ -13,18 +13,13 @@ from .settings import ClientOptions, client_options, connection_setting_errors
 class OssitClient(BaseClient):
     """A throttled, retrying client for one domain key at one base URL.
 
-    ``max_requests_per_hour`` requests per ``rate_window`` seconds (an hour on the hosted API;
-    the sandbox can be started with a shorter window) are shared by every process on this
-    machine that uses the same key and URL, through a file in ``state_dir`` (default
-    ``$OSSIT_CLIENT_STATE_DIR`` or the user's cache directory) -- or, with ``budget_url``
-    (default ``$OSSIT_BUDGET_URL``; ``redis://[user:password@]host:port/db`` or ``rediss://``),
-    by every process on any machine that uses that Redis. Retries wait ``Retry-After`` or
-    full-jitter backoff of ``backoff_base * 2**n`` capped at ``backoff_max`` seconds, at most
-    ``max_retries`` times and ``max_retry_wait`` seconds in all per call. ``timeout`` bounds
-    connecting and each socket read; ``answer_timeout`` (default ``4 * timeout``) bounds a
-    whole attempt, so a server that drips its answer cannot hold a call; ``max_answer_bytes``
-    bounds an answer's decoded size. No header makes any process wait longer than
-    ``rate_window``. Use it as a context manager, or call ``close()``.
+    Its ``max_requests_per_hour`` per ``rate_window`` are shared by every process using the
+    same key and server: on this machine through a file in ``state_dir``, on any machine
+    through the Redis at ``budget_url``. A call is retried (``Retry-After`` or full-jitter
+    backoff) at most ``max_retries`` times and ``max_retry_wait`` seconds in all; an attempt is
+    bounded in time as a whole (``answer_timeout``) and in decoded size (``max_answer_bytes``);
+    no header makes any process wait longer than ``rate_window``. The options and their
+    defaults: ``ClientOptions``. Use it as a context manager, or call ``close()``.
     """
 
     # One attribute per kind of ``ossit_schemas.KINDS`` (``resources.RESOURCES``), these typed.
@@ -41,17 +36,11 @@ class OssitClient(BaseClient):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> OssitClient:
-        """A client from a connector's settings (``settings.CONNECTION_SETTINGS``).
-
-        ``domain_key`` is required, and checked like the constructor's (``check_domain_key``:
-        a key file's line end is stripped; an unusable key is refused without being echoed);
-        every other setting falls back on the client's default when absent or null.
-        """
+        """A client from a connector's settings (``settings.CONNECTION_SETTINGS``): ``domain_key``
+        is required and checked as by the constructor (``check_domain_key``: never echoed);
+        every other setting takes the client's default when absent or null."""
         if config.get("domain_key") is None:
             raise ValueError("domain_key is required")
         if errors := connection_setting_errors(config):
             raise ValueError("; ".join(errors))
         return cls(config["domain_key"], **client_options(config))
-
-    def __enter__(self) -> OssitClient:
-        return self

@@ -17,7 +17,7 @@ import ossit_client as oc
 import pytest
 import requests
 import urllib3
-from ossit_client._refusal import is_connection_refused, refused_by_loopback
+from ossit_client._retry import is_connection_refused, refused_by_loopback
 from recorded_waits import Waits
 
 pytestmark = pytest.mark.timeout(30)
