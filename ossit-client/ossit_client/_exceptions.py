@@ -30,12 +30,8 @@ def server_text(value: object, limit: int = MAX_SERVER_TEXT) -> str:
     controls escaped."""
     text = SECRET_FILTER.mask(value if isinstance(value, str) else str(value))
     cut = len(text) > limit
-    text = _UNPRINTABLE.sub(_escape, text[:limit])
+    text = _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), text[:limit])
     return text + f" [cut at {limit} characters]" if cut else text
-
-
-def _escape(match: re.Match[str]) -> str:
-    return match.group().encode("unicode_escape").decode()
 
 
 class OssitError(Exception):
@@ -96,10 +92,17 @@ class BudgetSettingError(BudgetStoreError):
     missing): a settings error that no retry mends."""
 
 
-class APIStatusError(OssitError):
-    """The server answered with a non-2xx status."""
+_BY_STATUS: dict[int, type[APIStatusError]] = {}
+"""The status -> class table, filled by each class's ``status`` (500 stands for any >= 500)."""
 
-    status_code: int
+
+class APIStatusError(OssitError):
+    """The server answered with a non-2xx status; a subclass's ``status`` enters the table."""
+
+    def __init_subclass__(cls, status: int | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            _BY_STATUS[status] = cls
 
     def __init__(
         self,
@@ -118,15 +121,12 @@ class APIStatusError(OssitError):
         self.message = message
         self.items = items or []
         self.field = field
-        super().__init__(self._describe())
-
-    def _describe(self) -> str:
-        text = f"{self.method} {self.path} -> {self.status_code}"
-        if self.code:
-            text += f" {server_text(self.code, MAX_SERVER_NAME)}"
-        text += f": {server_text(self.message)}"
-        if self.field and not self.items:
-            text += f" (field {server_text(self.field, MAX_SERVER_NAME)})"
+        text = f"{method} {path} -> {status_code}"
+        if code:
+            text += f" {server_text(code, MAX_SERVER_NAME)}"
+        text += f": {server_text(message)}"
+        if field and not self.items:
+            text += f" (field {server_text(field, MAX_SERVER_NAME)})"
         if self.items:
             parts = [
                 f"[{server_text(item.get('index'), MAX_SERVER_NAME)}]"
@@ -137,67 +137,52 @@ class APIStatusError(OssitError):
             text += "; items: " + "; ".join(parts)
             if len(self.items) > MAX_LISTED_ITEMS:
                 text += f"; and {len(self.items) - MAX_LISTED_ITEMS} more"
-        return text
+        super().__init__(text)
 
 
-class BadRequestError(APIStatusError):
+class BadRequestError(APIStatusError, status=400):
     """400: the request was malformed."""
 
 
-class AuthenticationError(APIStatusError):
+class AuthenticationError(APIStatusError, status=401):
     """401: the domain key is missing or unknown."""
 
 
-class PaymentRequiredError(APIStatusError):
+class PaymentRequiredError(APIStatusError, status=402):
     """402: the plan does not allow this; never retried (repeat only after the plan changes)."""
 
 
-class PermissionDeniedError(APIStatusError):
+class PermissionDeniedError(APIStatusError, status=403):
     """403: the key may not do this."""
 
 
-class NotFoundError(APIStatusError):
+class NotFoundError(APIStatusError, status=404):
     """404: no such object (or already deleted)."""
 
 
-class ConflictError(APIStatusError):
+class ConflictError(APIStatusError, status=409):
     """409: e.g. a name already taken."""
 
 
-class GoneError(APIStatusError):
+class GoneError(APIStatusError, status=410):
     """410: the endpoint is retired; later calls to it raise this without a request."""
 
 
-class UnprocessableEntityError(APIStatusError):
+class UnprocessableEntityError(APIStatusError, status=422):
     """422: valid JSON but invalid data; ``items`` lists a batch's bad items."""
 
 
-class RateLimitError(APIStatusError):
+class RateLimitError(APIStatusError, status=429):
     """429 that persisted past the retry budget."""
 
 
-class InternalServerError(APIStatusError):
+class InternalServerError(APIStatusError, status=500):
     """>= 500 that persisted past the retry budget."""
-
-
-_BY_STATUS: dict[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    402: PaymentRequiredError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    410: GoneError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
 
 
 def status_error_class(status_code: int) -> type[APIStatusError]:
     """The exception class for a non-2xx status (unlisted 4xx fall back to APIStatusError)."""
-    if status_code >= 500:
-        return InternalServerError
-    return _BY_STATUS.get(status_code, APIStatusError)
+    return _BY_STATUS.get(500 if status_code >= 500 else status_code, APIStatusError)
 
 
 def make_status_error(
@@ -211,19 +196,12 @@ def make_status_error(
     """The exception for a status and the API's error body, of any shape: only string
     ``code``/``field`` and object ``items`` are kept, keys masked (``scrub`` too)."""
     error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        error = {}
-    items = error.get("items")
-    items = items if isinstance(items, list) else []
-    return status_error_class(status_code)(
-        method,
-        path,
-        status_code,
-        code=_name(error.get("code")),
-        message=server_text(scrub(str(error.get("message") or reason or "no error message"))),
-        items=[SECRET_FILTER.mask_value(item) for item in items if type(item) is dict],
-        field=_name(error.get("field")),
-    )
+    error = error if isinstance(error, dict) else {}
+    items = listed if isinstance(listed := error.get("items"), list) else []
+    items = [SECRET_FILTER.mask_value(item) for item in items if type(item) is dict]
+    message = server_text(scrub(str(error.get("message") or reason or "no error message")))
+    code, field = _name(error.get("code")), _name(error.get("field"))
+    return status_error_class(status_code)(method, path, status_code, code, message, items, field)
 
 
 def _name(value: Any) -> str | None:

@@ -1,34 +1,33 @@
 """Which domain on which server a client speaks to, named without its key.
 
-Identity needs its context: a bookmark, a derived interval id or a request budget means
-something only for one domain on one server. ``Origin`` names that pair. The server is the
-base URL in one spelling per server (``server_of``), so ``http://localhost:8765/`` and
-``http://127.0.0.1:8765`` are the same server; the domain is an HMAC of that server under
-the key: stable for the key, irreversible, and different on every server.
-
-``Signer`` authenticates what a run writes for a later run of the same domain to trust (a
-saved cursor, see ``ossit_sync.reading.position``) with a key derived from the domain key,
-so an edited or foreign value is recognised without the key being stored anywhere.
+A bookmark, a derived interval id or a request budget means something only for one domain on
+one server: ``Origin`` names that pair. The server is the base URL in one spelling per server
+(``server_of``); the domain is an HMAC of that server under the key: stable for the key,
+irreversible, and different on every server. ``Signer`` authenticates what a run saves for a
+later run of the same domain (a cursor, see ``ossit_sync.reading.position``) with a key derived
+from the domain key, so an edited or foreign value is recognised without storing the key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _DOMAIN_CHARS = 24
 """Hex characters of a domain's name: 96 bits, far past any collision among domains."""
+_SAVED = re.compile(rf"([0-9a-f]{{{_DOMAIN_CHARS}}})@(https?://.*)", re.DOTALL)
+"""What ``str(origin)`` writes: a domain's name, ``@``, its server."""
 
 
 def server_of(base_url: str) -> str:
-    """The server ``base_url`` names, one spelling per server.
-
-    Scheme and host in lower case, no trailing dot, slash or default port; every name of
-    this machine's loopback (``localhost``, ``::1``) spelled ``127.0.0.1``.
-    """
+    """The server ``base_url`` names, one spelling per server (``http://localhost:8765/`` and
+    ``http://127.0.0.1:8765`` are one): scheme and host in lower case, no trailing dot, slash
+    or default port; every name of this machine's loopback (``localhost``, ``::1``) spelled
+    ``127.0.0.1``."""
     parts = urlsplit(base_url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
@@ -36,8 +35,7 @@ def server_of(base_url: str) -> str:
         host = "127.0.0.1"
     elif ":" in host:
         host = f"[{host}]"
-    port = parts.port
-    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    netloc = host if parts.port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{parts.port}"
     return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
@@ -61,14 +59,8 @@ class Origin:
     @classmethod
     def parse(cls, text: object) -> Origin | None:
         """The origin ``str(origin)`` wrote, or None for anything else."""
-        if not isinstance(text, str) or "@" not in text:
-            return None
-        domain, _, server = text.partition("@")
-        if len(domain) != _DOMAIN_CHARS or not all(c in "0123456789abcdef" for c in domain):
-            return None
-        if not server.startswith(("http://", "https://")):
-            return None
-        return cls(server, domain)
+        saved = _SAVED.fullmatch(text) if isinstance(text, str) else None
+        return cls(saved[2], saved[1]) if saved else None
 
     def __str__(self) -> str:
         return f"{self.domain}@{self.server}"
@@ -81,13 +73,9 @@ class Signer:
         self._key = _derive(domain_key, "signing", server_of(base_url))
 
     def sign(self, *parts: str) -> str:
-        """A short MAC of ``parts`` (unambiguous however they are split)."""
-        mac = hmac.new(self._key, digestmod=hashlib.sha256)
-        for part in parts:
-            data = part.encode()
-            mac.update(len(data).to_bytes(8, "big"))
-            mac.update(data)
-        return mac.hexdigest()[:32]
+        """A short MAC of ``parts``, each prefixed by its length (unambiguous however split)."""
+        data = b"".join(len(part.encode()).to_bytes(8, "big") + part.encode() for part in parts)
+        return hmac.new(self._key, data, hashlib.sha256).hexdigest()[:32]
 
     def verify(self, mac: object, *parts: str) -> bool:
         """Whether ``mac`` is the MAC of ``parts``."""

@@ -26,10 +26,8 @@ _Position = tuple[datetime.datetime, object]
 MAX_CURSOR_CHARS = 2048
 
 
-def list_records(answer: Any, method: str, path: str) -> list[Record]:
+def list_records(answer: Record, method: str, path: str) -> list[Record]:
     """``answer["data"]`` when it is a list of objects, else ``InvalidAnswerError``."""
-    if type(answer) is not dict:
-        raise InvalidAnswerError(method, path, f"the answer is {_kind(answer)}, not an object")
     if "data" not in answer:
         raise InvalidAnswerError(method, path, "the answer has no `data`")
     records = answer["data"]
@@ -43,7 +41,7 @@ def list_records(answer: Any, method: str, path: str) -> list[Record]:
     return records
 
 
-def list_page(answer: Any, method: str, path: str) -> tuple[list[Record], str | None]:
+def list_page(answer: Record, method: str, path: str) -> tuple[list[Record], str | None]:
     """``(records, next_cursor)`` of one list answer (an empty cursor is null)."""
     records = list_records(answer, method, path)
     if "next_cursor" not in answer:
@@ -70,12 +68,10 @@ def _digest(cursor: str) -> bytes:
 
 def _kind(value: Any) -> str:
     """How a JSON value is named in a message (never the value itself)."""
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
     if value is None:
         return "null"
-    if type(value) in (int, float):
-        return "a number"
-    return names.get(type(value), type(value).__name__)
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number"}
+    return names.get(type(value), "a number" if type(value) is float else type(value).__name__)
 
 
 def last_position(records: list[Record], method: str, path: str) -> _Position:
@@ -110,14 +106,14 @@ class Paginator:
         self._params = dict(params)
         self._path_params = path_params
 
-    def pages(self) -> Iterator[list[dict[str, Any]]]:
+    def pages(self) -> Iterator[list[Record]]:
         return (records for records, _next_cursor in self.answers())
 
-    def answers(
-        self, cursor: str | None = None
-    ) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
-        """``(records, next_cursor)`` per request from ``cursor``: a reader may stop and
-        resume there later (keyset cursors keep), and never gets a cursor that loops."""
+    def answers(self, cursor: str | None = None) -> Iterator[tuple[list[Record], str | None]]:
+        """``(records, next_cursor)`` per request from ``cursor``: a reader may stop and resume
+        there later (keyset cursors keep), and never gets a cursor that loops: ``PaginationError``
+        on a cursor seen before, an empty page announcing another, or a last record not after
+        the previous page's (ids are opaque: only an equal one counts as not after)."""
         path = self._client.path_of(self._template, self._path_params)
         params = dict(self._params)
         seen: set[bytes] = set()
@@ -130,44 +126,27 @@ class Paginator:
                 "GET", self._template, path_params=self._path_params, params=params
             )
             records, next_cursor = list_page(answer, "GET", path)
-            previous = self._check_progress(path, records, next_cursor, previous, seen)
+            if next_cursor is not None:
+                if (digest := _digest(next_cursor)) in seen:
+                    raise PaginationError("GET", path, "`next_cursor` repeats an earlier cursor")
+                seen.add(digest)
+            if records:
+                position = last_position(records, "GET", path)
+                if previous is not None and (position[0] < previous[0] or position == previous):
+                    raise PaginationError(
+                        "GET",
+                        path,
+                        "the page does not advance: its last (updated_at, id) is not after "
+                        "the previous page's",
+                    )
+                previous = position
+            elif next_cursor is not None:
+                raise PaginationError("GET", path, "an empty page announces a next page")
             yield records, next_cursor
             if next_cursor is None:
                 return
             params["cursor"] = next_cursor
 
-    @staticmethod
-    def _check_progress(
-        path: str,
-        records: list[Record],
-        next_cursor: str | None,
-        previous: _Position | None,
-        seen: set[bytes],
-    ) -> _Position | None:
-        """The page's last position, or ``PaginationError`` if the sequence would not end: a
-        cursor seen before, an empty page announcing another, a last record not after the
-        previous page's (ids are opaque: only an equal one counts as not after)."""
-        if next_cursor is not None:
-            digest = _digest(next_cursor)
-            if digest in seen:
-                raise PaginationError("GET", path, "`next_cursor` repeats an earlier cursor")
-            seen.add(digest)
-        if not records:
-            if next_cursor is not None:
-                raise PaginationError("GET", path, "an empty page announces a next page")
-            return previous
-        position = last_position(records, "GET", path)
-        if previous is not None and (
-            position[0] < previous[0] or (position[0] == previous[0] and position[1] == previous[1])
-        ):
-            raise PaginationError(
-                "GET",
-                path,
-                "the page does not advance: its last (updated_at, id) is not after "
-                "the previous page's",
-            )
-        return position
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Record]:
         for page in self.pages():
             yield from page

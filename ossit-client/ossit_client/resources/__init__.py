@@ -1,7 +1,5 @@
-"""One module per API noun with calls of its own; ``RESOURCES`` has one resource per kind of
-``ossit_schemas.KINDS``: its module's where it has one, else one made from its declaration
-(its list, and its batch write if it has an endpoint for it).
-"""
+"""``RESOURCES``: one resource per kind of ``ossit_schemas.KINDS``, from its own module where
+it has calls of its own, else made from its declaration."""
 
 from __future__ import annotations
 

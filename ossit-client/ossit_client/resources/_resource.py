@@ -1,8 +1,5 @@
-"""The bases of every resource: a kind's list and batch write, made from its declaration.
-
-Each kind of record (``ossit_schemas.KINDS``) is a resource; a module of its own adds only
-its one-object calls.
-"""
+"""The bases of every resource: a kind's list and batch write, made from its declaration
+(``ossit_schemas.KINDS``); a module of its own adds only its one-object calls."""
 
 from __future__ import annotations
 
@@ -47,10 +44,8 @@ class BatchWrites(KindResource):
         idempotency_key: str | None = None,
     ) -> builtins.list[dict[str, Any]]:
         """Apply up to 1000 writes at once (all or nothing); returns the resulting records.
-
-        ``idempotency_key`` names the batch for the API's 24 h replay protection (a fresh
-        one per call when None).
-        """
+        ``idempotency_key`` names the batch for the API's 24 h replay protection (a fresh one
+        per call when None)."""
         endpoint = self.kind.batch_endpoint
         if endpoint is None:  # a declaration without one given this base
             raise TypeError(f"{self.kind.name} have no batch endpoint")
