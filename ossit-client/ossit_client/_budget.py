@@ -60,12 +60,10 @@ class BudgetStore(Protocol):
 
 
 class ServerCount(NamedTuple):
-    """The server's count at one answer (store clock): ``requests`` in its window (its limit
-    minus ``Remaining``), the oldest leaving at ``frees_at_ms`` (``Reset``), seen at
-    ``seen_at_ms``."""
+    """The server's count (its limit minus ``Remaining``) at an answer, on the store's clock."""
 
     requests: int
-    frees_at_ms: int
+    frees_at_ms: int  # when the oldest of them leaves its window (``Reset``)
     seen_at_ms: int
 
 
