@@ -33,11 +33,6 @@ logger = masked_logger(__name__)
 
 T = TypeVar("T")
 
-#: Budget waits longer than this are logged at INFO, so a stalled-looking job explains itself.
-_LOUD_BUDGET_WAIT_S = 5.0
-#: Extra milliseconds slept after a computed wait, so the blocking request has surely left.
-_BUFFER_MS = 5
-
 
 @dataclass
 class Ledger:
@@ -65,14 +60,11 @@ class BudgetStore(Protocol):
 
 
 class ServerCount(NamedTuple):
-    """The server's count as one answer's ``X-RateLimit-*`` headers gave it (store clock)."""
+    """The server's count (its limit minus ``Remaining``) at an answer, on the store's clock."""
 
     requests: int
-    """Requests the server had counted in its window (its limit minus ``Remaining``)."""
-    frees_at_ms: int
-    """When the oldest of them leaves the server's window (``Reset``)."""
+    frees_at_ms: int  # when the oldest of them leaves its window (``Reset``)
     seen_at_ms: int
-    """When the answer that said so arrived."""
 
 
 class PauseRefused(Exception):
@@ -98,9 +90,6 @@ def header_number(headers: Mapping[str, str], name: str) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) and number >= 0 else None
-
-
-# -- the rules, each a change of a ledger ------------------------------------------------------
 
 
 def admit(ledger: Ledger, now: int, limit: int, interval: int, token: str) -> int:
@@ -133,21 +122,18 @@ def top_up(ledger: Ledger, count: int, since: int, at: int) -> int:
 
 
 def rebuild(ledger: Ledger, now: int, limit: int, interval: int, seen: ServerCount | None) -> str:
-    """A ledger that lost its data, refilled: ``"rebuilt"`` from the server's last count
-    (its oldest leaving when the server said, the others -- whose instants nobody knows -- a
-    window after that answer), else ``"spent"``: the whole window counted."""
+    """Refill a ledger that lost its data from the server's last count (its oldest leaving
+    when the server said, the others -- whose instants nobody knows -- a window after that
+    answer), else count the whole window as spent; how, for the log."""
     since = now - interval
     if seen is None or seen.seen_at_ms <= since:
         top_up(ledger, limit, since, now)
-        return "spent"
+        return "no answer of the last window gave the API's count: the window counts as spent"
     missing = seen.requests - sum(1 for stamp in ledger.log.values() if stamp >= since)
     if missing > 0 and seen.frees_at_ms > now:
         _add(ledger, 1, seen.frees_at_ms - interval)
     _add(ledger, missing - 1, seen.seen_at_ms)
-    return "rebuilt"
-
-
-# -- the budget --------------------------------------------------------------------------------
+    return f"rebuilt from the API's last count ({seen.requests} requests in its window)"
 
 
 class Budget:
@@ -160,13 +146,10 @@ class Budget:
         self._store = store
         self._limit = limit
         self._window_ms = int(window_seconds * 1000)
-        self.interval_ms = self._window_ms + safety_margin_ms(window_seconds)
-        """The counted window: the server's plus the safety margin."""
+        self._interval_ms = self._window_ms + safety_margin_ms(window_seconds)
         self._max_pause = max_pause
-        self._own_pause_until = 0
-        """The end of a pause the server asked for that this process did not share."""
-        self._seen: ServerCount | None = None
-        """The server's count at the latest answer, for a store that lost its ledger."""
+        self._own_pause_until = 0  # the end of a pause this process did not share
+        self._seen: ServerCount | None = None  # the latest count, for a lost ledger
         self._generation = store.update(self._open)
 
     @staticmethod
@@ -184,7 +167,12 @@ class Budget:
                 lambda ledger, now: self._turn(ledger, now, token, endpoint)
             )
             if lost:
-                self._report_loss(lost)
+                logger.warning(
+                    "the shared request budget at %s lost its data (restarted, flushed or "
+                    "deleted): %s",
+                    self._store.where,
+                    lost,
+                )
             if state == "granted":
                 return token, time.monotonic() - started
             if state == "gone":
@@ -195,16 +183,15 @@ class Budget:
                     raise PauseRefused(seconds)
                 log_wait(logger, seconds, "the shared budget is paused (server's request)")
             else:
-                log_wait(
-                    logger, seconds, "the request budget is spent", loud_above=_LOUD_BUDGET_WAIT_S
-                )
-                seconds += _BUFFER_MS / 1000
+                # at INFO beyond 5 s, so a stalled-looking job explains itself
+                log_wait(logger, seconds, "the request budget is spent", loud_above=5.0)
+                seconds += 0.005  # so the blocking request has surely left
             time.sleep(seconds)
 
     def _turn(self, ledger: Ledger, now: int, token: str, endpoint: str) -> tuple[str, int, str]:
         lost = ""
         if ledger.generation != self._generation:
-            lost = rebuild(ledger, now, self._limit, self.interval_ms, self._seen)
+            lost = rebuild(ledger, now, self._limit, self._interval_ms, self._seen)
             ledger.generation = ledger.generation or self._generation
             self._generation = ledger.generation
         if endpoint in ledger.gone:
@@ -213,29 +200,19 @@ class Budget:
         paused = max(ledger.pause_until, self._own_pause_until) - now
         if paused > 0:
             return "paused", paused, lost
-        wait = admit(ledger, now, self._limit, self.interval_ms, token)
-        return ("granted" if wait == 0 else "spent"), min(wait, self.interval_ms), lost
-
-    def _report_loss(self, how: str) -> None:
-        seen = self._seen
-        if how == "rebuilt" and seen is not None:
-            how = f"rebuilt from the API's last count ({seen.requests} requests in its window)"
-        else:
-            how = "no answer of the last window gave the API's count: the window counts as spent"
-        logger.warning(
-            "the shared request budget at %s lost its data (restarted, flushed or deleted): %s",
-            self._store.where,
-            how,
-        )
+        wait = admit(ledger, now, self._limit, self._interval_ms, token)
+        return ("granted" if wait == 0 else "spent"), min(wait, self._interval_ms), lost
 
     def settle(self, token: str, headers: Mapping[str, str] | None) -> None:
         """The attempt of ``token`` is over: count it from now, and tighten the log to the
         server's count in ``headers`` -- its own limit minus ``Remaining``, so clients of one
         key with different limits do not inflate each other's log."""
-        remaining = header_number(headers or {}, "X-RateLimit-Remaining")
-        reset = header_number(headers or {}, "X-RateLimit-Reset")
-        server_limit = header_number(headers or {}, "X-RateLimit-Limit") or self._limit
+        headers = headers or {}
+        remaining = header_number(headers, "X-RateLimit-Remaining")
+        reset = header_number(headers, "X-RateLimit-Reset")
+        server_limit = header_number(headers, "X-RateLimit-Limit") or self._limit
         reset_ms = min(int((reset or 0) * 1000), self._window_ms)
+        unshared = remaining == 0 and reset is not None and reset_ms > self._max_pause * 1000
 
         def change(ledger: Ledger, now: int) -> tuple[int, int]:
             if token in ledger.log:
@@ -244,15 +221,15 @@ class Budget:
                 return now, 0
             counted = int(max(min(server_limit - remaining, self._limit), 0))
             self._seen = ServerCount(counted, now + reset_ms, now)
-            if reset_ms <= 0 or (remaining == 0 and reset_ms > self._max_pause * 1000):
+            if reset_ms <= 0 or unshared:
                 return now, 0  # a pause no call would wait for: no placeholders either
             if remaining == 0:
                 ledger.pause_until = max(ledger.pause_until, now + reset_ms)
-            since = now - self.interval_ms
+            since = now - self._interval_ms
             return now, top_up(ledger, counted, since, since + reset_ms)
 
         now, added = self._store.update(change)
-        if remaining == 0 and reset is not None and reset_ms > self._max_pause * 1000:
+        if unshared:
             self._keep_own_pause(now, reset_ms)
         if added:
             logger.debug("server counted %d requests more than the log; tightened", added)
@@ -261,14 +238,15 @@ class Budget:
         """Stop every process sharing this budget from sending for ``seconds`` (at most a
         window), for a 429's ``Retry-After``; beyond ``max_pause``, this process only."""
         pause_ms = min(int(max(seconds, 0.0) * 1000), self._window_ms)
+        shared = pause_ms <= self._max_pause * 1000
 
         def change(ledger: Ledger, now: int) -> int:
-            if pause_ms <= self._max_pause * 1000:
+            if shared:
                 ledger.pause_until = max(ledger.pause_until, now + pause_ms)
             return now
 
         now = self._store.update(change)
-        if pause_ms > self._max_pause * 1000:
+        if not shared:
             self._keep_own_pause(now, pause_ms)
 
     def _keep_own_pause(self, now: int, pause_ms: int) -> None:

@@ -12,17 +12,14 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import filelock
 import orjson
 import platformdirs
 
-from ._budget import Ledger
+from ._budget import Ledger, T
 from ._exceptions import BudgetFileError
 from ._origin import Origin
-
-T = TypeVar("T")
 
 STATE_DIR_ENV = "OSSIT_CLIENT_STATE_DIR"
 #: The longest wait for the budget's lock, in seconds.
@@ -45,9 +42,9 @@ def budget_errors(path: Path, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Ite
     try:
         yield
     except (OSError, ValueError) as exc:
+        # filelock.Timeout (an OSError) names no file: the budget file is the one meant
         where = Path(exc.filename) if isinstance(exc, OSError) and exc.filename else path
         if isinstance(exc, filelock.Timeout):
-            where = path
             reason = (
                 f"its lock was not free within {lock_timeout:g} s: another process holds "
                 "it, hung, or a stale lock was left on a network filesystem; stop that process"
@@ -89,14 +86,7 @@ class FileStore:
                 data = b""
             ledger = _parse(data) if data else Ledger()
             result = change(ledger, time.time_ns() // 1_000_000)
-            written = orjson.dumps(
-                {
-                    "log": ledger.log,
-                    "pause_until": ledger.pause_until,
-                    "gone": sorted(ledger.gone),
-                    "generation": ledger.generation,
-                }
-            )
+            written = orjson.dumps(ledger, default=sorted)  # its fields in order, ``gone`` sorted
             if written != data:
                 temporary = self.path.with_name(self.path.name + ".tmp")
                 temporary.write_bytes(written)

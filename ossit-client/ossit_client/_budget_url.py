@@ -6,12 +6,11 @@ looked up as a host), so such a URL is refused by a message showing no part of i
 from __future__ import annotations
 
 import os
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from ._masking import MASK, SECRET_FILTER
 
 BUDGET_URL_ENV = "OSSIT_BUDGET_URL"
-_SCHEMES = ("redis", "rediss")
 
 
 def resolve_budget_url(budget_url: str | None) -> str | None:
@@ -25,26 +24,10 @@ def masked_url(url: str) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc
     if parts.password is not None:
-        user = parts.username or ""
-        netloc = f"{user}:{MASK}@{netloc.rpartition('@')[2]}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(name, MASK if name == "password" else value) for name, value in pairs], safe="*"
-        )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-#: Where a URL's host part ends: what follows is a path, a query or a fragment.
-_AFTER_HOST = ("/", "?", "#")
-
-#: The one line a budget URL whose user part is not percent-encoded gets; it shows no part.
-BUDGET_PASSWORD_ERROR = (
-    "budget_url: its user name or password holds a '#', '?' or '/' as is, which splits the "
-    "URL (so no part of it is shown); percent-encode the password, e.g. with "
-    "urllib.parse.quote(password, safe='')"
-)
+        netloc = f"{parts.username or ''}:{MASK}@{netloc.rpartition('@')[2]}"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode([(k, MASK if k == "password" else v) for k, v in pairs], safe="*")
+    return parts._replace(netloc=netloc, query=query).geturl()
 
 
 def _raw_user_part(url: str) -> str | None:
@@ -52,10 +35,8 @@ def _raw_user_part(url: str) -> str | None:
     the host part's end: then the user part holds a raw ``/ ? #`` and no parser reads it."""
     rest = url.partition("://")[2]
     at = rest.rfind("@")
-    ends = [rest.find(mark) for mark in _AFTER_HOST if mark in rest]
-    if at < 0 or not ends or at < min(ends):
-        return None
-    return rest[:at]
+    ends = [rest.find(mark) for mark in "/?#" if mark in rest]
+    return rest[:at] if ends and at > min(ends) else None
 
 
 def budget_url_secrets(url: str) -> list[str]:
@@ -84,7 +65,11 @@ def check_budget_url(value: object) -> str:
     for secret in budget_url_secrets(url):
         SECRET_FILTER.register(secret)
     if _raw_user_part(url) is not None:
-        raise ValueError(BUDGET_PASSWORD_ERROR)
+        raise ValueError(
+            "budget_url: its user name or password holds a '#', '?' or '/' as is, which splits "
+            "the URL (so no part of it is shown); percent-encode the password, e.g. with "
+            "urllib.parse.quote(password, safe='')"
+        )
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -93,9 +78,9 @@ def check_budget_url(value: object) -> str:
             "budget_url is no URL (redis://[user:password@]host:port/db expected)"
         ) from None
     shown = masked_url(url)
-    if not url.isascii() or any(not " " < char <= "~" for char in url):
+    if any(not " " < char <= "~" for char in url):
         raise ValueError("budget_url must be printable ASCII without spaces")
-    if parts.scheme not in _SCHEMES or not parts.hostname:
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise ValueError(
             f"budget_url must be redis://[user:password@]host:port/db or rediss://..., "
             f"got {shown!r}"
