@@ -8,6 +8,7 @@ connectors send and refuse.
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,6 +65,13 @@ def iso_duration(start: str | None, end: str | None) -> str | None:
 
 def parse_date(text: object) -> str:
     """Validate a ``YYYY-MM-DD`` calendar date; ValueError otherwise."""
+    if isinstance(text, str):
+        return _valid_date(text)  # a batch names few days, a thousand times
+    return values.parse_date(text).isoformat()  # raises: not a string
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid_date(text: str) -> str:
     return values.parse_date(text).isoformat()  # the text itself: only YYYY-MM-DD is taken
 
 

@@ -102,6 +102,32 @@ def test_unchanged_values_keep_their_stamp(api: Api) -> None:
     assert same == first
 
 
+def test_batch_answers_each_point_as_stored(api: Api) -> None:
+    """The answer is built from the batch's own state, not read back: it must equal the
+    stored records, for every kind of change (and -0.0, which SQLite stores as 0)."""
+    _setup(api)
+    stored = [_item("2026-01-01", 1), _item("2026-01-02", 2), _item("2026-01-03", 3)]
+    api.ok(api.post("/points/batch", {"points": stored}))
+    api.ok(api.post("/points/batch", {"points": [_item("2026-01-03", 0, delete=True)]}))
+    items = [
+        _item("2026-01-01", 1),  # unchanged: keeps its stamps
+        _item("2026-01-02", 0, delete=True),
+        _item("2026-01-02", 5, method="add"),  # resurrected from 0
+        _item("2026-01-03", 7),  # tombstoned before this batch
+        _item("2026-01-04", 4),
+        _item("2026-01-04", 0, delete=True),  # new, then deleted
+        _item("2026-01-05", -0.0),
+        _item("2026-01-05", 1, method="add"),
+        {"group": "G", "statistic": "s", "reference_date": "2026-01-06", "method": "decrement"},
+    ]
+    data = api.ok(api.post("/points/batch", {"points": items}))["data"]
+    by_id = {p["id"]: p for p in api.read_all("/points", include_deleted="true")}
+    assert data == [by_id[p["id"]] for p in data]
+    assert [p["value"] for p in data] == [1, 5, 5, 7, 4, 4, 1, 1, -1]
+    zero = api.ok(api.post("/points/batch", {"points": [_item("2026-01-07", -0.0)]}))["data"]
+    assert repr(zero[0]["value"]) == "0.0" == repr(api.read_all("/points")[-1]["value"])
+
+
 def test_list_filters(api: Api) -> None:
     items = [
         {"group": g, "statistic": s, "reference_date": f"2026-01-0{d}", "value": d}

@@ -112,6 +112,11 @@ def _connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoint every 4000 pages (16 MB of WAL) rather than SQLite's 1000. One day for a
+    # thousand statistics writes ~370 pages (its points land all over the (statistic, day)
+    # index), so at 1000 every third COMMIT copied and fsynced the same hot pages again:
+    # half of a batch's commit time. Each commit is as durable as before (synchronous=NORMAL).
+    conn.execute("PRAGMA wal_autocheckpoint=4000")
     conn.execute("PRAGMA busy_timeout=60000")
     # Small per-connection caches: the thread pool may open dozens of connections and the
     # OS page cache serves the file anyway, so memory stays flat however big the domain.
@@ -148,25 +153,27 @@ class Tx:
             row = conn.execute("SELECT last_us FROM domains WHERE id = ?", (domain_id,)).fetchone()
             self._last = row[0] if row else 0
         self._first = self._last
+        self._second = -1
+        self._prefix = ""
 
     def stamp(self) -> str:
         """The next timestamp of this domain: now, or one microsecond after the last one."""
         self._last = max(self._last + 1, now_us())
-        return format_us(self._last)
+        return self._text(self._last)
 
     def stamps(self, count: int) -> list[str]:
         """``count`` consecutive timestamps, for bulk writes and cascades."""
         first = max(self._last + 1, now_us())
         self._last = first + count - 1
-        stamps = []
-        second = -1
-        prefix = ""
-        for us in range(first, first + count):
-            whole, micro = divmod(us, 1_000_000)
-            if whole != second:  # format the date part once per second, not per stamp
-                second, prefix = whole, format_us(whole * 1_000_000)[:-8]
-            stamps.append(f"{prefix}.{micro:06d}Z")
-        return stamps
+        return [self._text(us) for us in range(first, first + count)]
+
+    def _text(self, us: int) -> str:
+        """:func:`format_us`, the date part formatted once per second rather than per stamp
+        (a batch takes a thousand stamps or more, and ``gmtime`` costs more than the rest)."""
+        whole, micro = divmod(us, 1_000_000)
+        if whole != self._second:
+            self._second, self._prefix = whole, format_us(whole * 1_000_000)[:-8]
+        return f"{self._prefix}.{micro:06d}Z"
 
     def restamp(self, table: str, ids: list[int], *, delete: bool) -> None:
         """Give each row its own new ``updated_at`` (and tombstone it when ``delete``).

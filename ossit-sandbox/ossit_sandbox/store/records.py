@@ -104,6 +104,16 @@ def _point(row: Row, group: str, statistic: str) -> dict[str, Any]:
 
 if tuple(_point((None,) * 11, "", "")) != record_fields("points"):
     raise RuntimeError("the sandbox's point record has not the fields of points.schema.json")
+_POINT_ID, _STATISTIC_ID = ID_PREFIXES["points"], ID_PREFIXES["statistics"]
+
+
+def point_record(fields: Row, group: str, statistic: str) -> dict[str, Any]:
+    """The record of a point known without reading it: its ``(id, statistic_id,
+    reference_date, value, created_at, updated_at, deleted_at)`` as stored, its names."""
+    pid, sid, *rest = fields
+    return _point(
+        (f"{_POINT_ID}{pid}", f"{_STATISTIC_ID}{sid}", None, None, *rest), group, statistic
+    )
 
 
 def _point_rows(conn: sqlite3.Connection, rows: list[Row]) -> list[dict[str, Any]]:
@@ -174,6 +184,28 @@ def find_live(
         (parent_id, value),
     ).fetchone()
     return row[0] if row else None
+
+
+def rows_by_keys(
+    conn: sqlite3.Connection, select: str, keys: Sequence[tuple[Any, ...]]
+) -> list[Row]:
+    """The rows of ``select`` for many keys, 400 keys a statement instead of one each.
+
+    ``select`` reads from ``k``, a table of the distinct ``keys`` (columns ``a``, ``b``...,
+    as many as a key has), joined to an indexed table on all of them.
+    """
+    unique = list(dict.fromkeys(keys))
+    rows: list[Row] = []
+    if not unique:
+        return rows
+    columns = ", ".join("abcdefgh"[: len(unique[0])])
+    row_marks = f"({', '.join('?' * len(unique[0]))})"
+    for start in range(0, len(unique), 400):
+        chunk = unique[start : start + 400]
+        values = ", ".join([row_marks] * len(chunk))
+        args = [part for key in chunk for part in key]
+        rows.extend(conn.execute(f"WITH k({columns}) AS (VALUES {values}) {select}", args))
+    return rows
 
 
 def fetch_by_ids(
